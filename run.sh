@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The workshop's two commands. Each one sets up everything it needs on a fresh machine.
+#   bash run.sh lesson   execute every notebook in order, write outputs back, rebuild _episodes/ and fig/
+#   bash run.sh test     run the test suite (unit tests, notebooks under nbval, structural runs)
+# Offline: WORKSHOP_PROFILE=offline WORKSHOP_MIRROR=/path/to/mirror bash run.sh lesson
+set -euo pipefail
+cd "$(dirname "$0")"
+
+venv() {
+  # A project-local virtual environment, rebuilt when requirements.txt changes.
+  local py=${PYTHON:-python3.11}
+  command -v "$py" >/dev/null || py=python3
+  "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || {
+    echo "run.sh: Python 3.11 is needed (found $("$py" --version 2>&1)). Set PYTHON=/path/to/python3.11 or use environment.yml." >&2
+    exit 1; }
+  local stamp=.venv/.requirements.sha256 want
+  want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "run.sh: installing requirements into .venv (about 1-2 minutes, 2 GB) ..."
+    "$py" -m venv .venv
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+    echo "$want" > "$stamp"
+  fi
+}
+
+default_mirror() {
+  # Tests run offline: use ../shared as the mirror when nothing else is set and it exists.
+  if [ -z "${WORKSHOP_MIRROR:-}" ] && [ -d ../shared/keras/models ]; then
+    export WORKSHOP_MIRROR; WORKSHOP_MIRROR=$(cd ../shared && pwd)
+    echo "run.sh: using the mirror folder $WORKSHOP_MIRROR"
+  fi
+}
+
+case "${1:-}" in
+  lesson)
+    venv
+    .venv/bin/python tools/run_notebooks.py "${@:2}"
+    ;;
+  test)
+    venv
+    default_mirror
+    set +e
+    .venv/bin/python -m pytest "${@:2}"
+    rc=$?
+    set -e
+    if [ "$rc" -eq 5 ]; then
+      echo "run.sh: pytest collected no tests -- that is a broken test setup, not a pass." >&2
+    fi
+    exit "$rc"
+    ;;
+  *)
+    echo "usage: bash run.sh lesson|test [extra arguments]" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,38 @@
+"""Execute every notebook in order and write the outputs back (the workshop's main job).
+
+Usage: python tools/run_notebooks.py [notebooks/NN-name.ipynb ...]
+The profile comes from WORKSHOP_PROFILE (default: full); offline also needs WORKSHOP_MIRROR.
+"""
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+
+
+def execute(path, timeout=1800):
+    """Run one notebook top to bottom in its own folder and save it with its outputs."""
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    client.execute()
+    nbformat.write(notebook, path)
+
+
+def main(paths):
+    """Execute the given notebooks (default: all, in order) and report the time each took."""
+    profile = os.environ.get("WORKSHOP_PROFILE", "full")
+    print(f"Executing {len(paths)} notebook(s) in the {profile!r} profile")
+    for path in paths:
+        start = time.perf_counter()
+        execute(path)
+        print(f"  {path.relative_to(ROOT)}: {time.perf_counter() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main([Path(p).resolve() for p in sys.argv[1:]] or NOTEBOOKS)
