@@ -13,12 +13,13 @@ venv() {
   "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || {
     echo "run.sh: Python 3.11 is needed (found $("$py" --version 2>&1)). Set PYTHON=/path/to/python3.11 or use environment.yml." >&2
     exit 1; }
-  local stamp=.venv/.requirements.sha256 want
-  want=$(sha256sum requirements.txt | cut -d' ' -f1)
+  # REQUIREMENTS=requirements-gpu.txt (or any file) swaps the pinned package list, e.g. on a GPU runner.
+  local req=${REQUIREMENTS:-requirements.txt} stamp=.venv/.requirements.sha256 want
+  want=$(sha256sum "$req" | cut -d' ' -f1)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "run.sh: installing requirements into .venv (about 1-2 minutes, 2 GB) ..."
     "$py" -m venv .venv
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
     echo "$want" > "$stamp"
   fi
 }

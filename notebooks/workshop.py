@@ -262,7 +262,8 @@ def ensure_weights(name, mirror=None):
 def _report(name, path, source):
     """Print where a file came from (and any accepted variant), return its path."""
     note = ACCEPTED_VARIANTS.get(file_hash(path))
-    print(f"  weights {name}: ok ({source.split(' ')[0]})" + (f" -- note: {note}" if note else ""))
+    # The source (cache, mirror, download) is not printed, so reruns give identical outputs.
+    print(f"  weights {name}: verified" + (f" -- note: {note}" if note else ""))
     return path
 
 
@@ -526,3 +527,340 @@ def run_notebook(path, timeout=1800):
     NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     print("  done")
+
+
+# ----------------------------------------------------------------------------
+# The lesson kit (issue 5): preflight, try your own photo, saliency maps
+# ----------------------------------------------------------------------------
+LESSON_MODELS = sorted(OFFLINE_STANDIN)  # every model the notebooks use, by its full-profile name
+
+
+def profile_files(profile):
+    """The weight files the whole lesson needs in a profile ("all": full and offline)."""
+    profiles = ["full", "offline"] if profile == "all" else [profile]
+    return sorted({f for p in profiles for m in LESSON_MODELS for f in model_files(m, p)})
+
+
+def dataset_names():
+    """The registered datasets: the folders data/<name>/ of data/registry.tsv."""
+    return sorted({row["path"].split("/")[1] for row in data_registry()})
+
+
+def _weights_status(name, mirror):
+    """(ready, where) for one weight file in the Keras cache or the mirror, checksums verified."""
+    expected = WEIGHTS[name][1]
+    places = [("cached", KERAS_HOME / "models" / name)]
+    if mirror is not None:
+        places += [("in the mirror", mirror / "keras" / "models" / name)]
+    for where, path in places:
+        if path.exists():
+            problem = check_file(path, expected)
+            if problem is None:
+                return True, where + ", verified" + ("" if expected else " (no published hash)")
+            return False, f"{_short(path)}: {problem}"
+    return False, "not cached" + ("" if mirror is None else " and not in the mirror")
+
+
+def _data_status(name, mirror):
+    """(ready, detail) for one dataset: every file verified in data/ or in the mirror."""
+    rows = [r for r in data_registry() if r["path"].startswith(f"data/{name}/")]
+    local = sum((ROOT / r["path"]).exists() and check_file(ROOT / r["path"], r["sha256"]) is None
+                for r in rows)
+    if local == len(rows):
+        return True, f"{local}/{len(rows)} files present, verified"
+    in_mirror = mirror is not None and all(
+        (ROOT / r["path"]).exists() or (mirror / r["path"]).exists() and
+        check_file(mirror / r["path"], r["sha256"]) is None for r in rows)
+    if in_mirror:
+        return True, f"{local}/{len(rows)} in data/, the rest verified in the mirror"
+    return False, f"only {local}/{len(rows)} files present and verified"
+
+
+def _versions():
+    """TensorFlow and Keras versions, read without importing them (KERAS_HOME stays free)."""
+    from importlib import metadata
+    found = []
+    for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "keras"):
+        try:
+            found.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return ", ".join(found) or "TensorFlow and Keras are NOT installed (pip install -r requirements.txt)"
+
+
+def gpu_name():
+    """The first NVIDIA GPU's name from nvidia-smi, or None (TensorFlow is not imported)."""
+    import subprocess
+    if shutil.which("nvidia-smi") is None:
+        return None
+    done = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
+    lines = done.stdout.strip().splitlines()
+    return lines[0] if done.returncode == 0 and lines else None
+
+
+def preflight(profile=None):
+    """Print one screen: versions, GPU, weights and data for a profile, what to do; True if ready."""
+    profile = profile or os.environ.get("WORKSHOP_PROFILE", "full")
+    mirror = mirror_folder()
+    gpu = gpu_name()
+    print(f"Workshop preflight -- profile {profile!r}")
+    versions = _versions()
+    print(f"  Python {sys.version.split()[0]}; {versions}")
+    print(f"  GPU: {gpu}" if gpu else "  GPU: none found -- CPU only (fine offline; the full profile is slow)")
+    print(f"  Keras cache: {_short(KERAS_HOME)}; mirror: {mirror or 'none (WORKSHOP_MIRROR not set)'}")
+    todo = ["TensorFlow/Keras"] if "NOT installed" in versions else []
+    print("Weights:")
+    for name in profile_files(profile):
+        ready, where = _weights_status(name, mirror)
+        print(f"  [{'ok' if ready else 'MISSING'}] {name}: {where}")
+        todo += [] if ready else [name]
+    print("Data:")
+    for name in dataset_names():
+        ready, detail = _data_status(name, mirror)
+        print(f"  [{'ok' if ready else 'MISSING'}] {name}: {detail}")
+        todo += [] if ready else [f"data/{name}"]
+    if not todo:
+        print("Ready: everything this profile needs is on this machine.")
+        return True
+    print(f"NOT READY: {len(todo)} missing piece(s). What to do:\n"
+          f"  - online, once: python tools/prefetch.py --profile {profile} --dest ~/workshop-mirror\n"
+          "    then set WORKSHOP_MIRROR=~/workshop-mirror (or just run the notebooks online: setup() downloads)\n"
+          "  - offline: set WORKSHOP_MIRROR to your instructor's kit (USB stick, shared drive)\n"
+          "  - no full-size weights at all: use WORKSHOP_PROFILE=offline")
+    return False
+
+
+# ---- Try your own photo -----------------------------------------------------
+def photo_file(photo, name="uploaded_photo"):
+    """A file path for a photo given as a path, or as the bytes of an uploaded file."""
+    if isinstance(photo, (bytes, bytearray, memoryview)):
+        import tempfile
+        path = Path(tempfile.mkdtemp(prefix="photo-")) / Path(name).name
+        path.write_bytes(bytes(photo))
+        return path
+    return Path(photo)
+
+
+def door_report(photo, predict, door, top=3, name="uploaded_photo"):
+    """The top ImageNet classes and the door's decision for a photo (a path or its bytes)."""
+    path = photo_file(photo, name)
+    load_image(path)  # a clear ImageLoadError for anything that is not a usable photo
+    predictions = np.asarray(predict(path)).reshape(-1)
+    labels = imagenet_labels()
+    best = np.argsort(predictions)[::-1][:top]
+    return {"photo": path, "top": [(labels[i], float(predictions[i])) for i in best],
+            "decision": door(path)}
+
+
+def try_photo(photo, predict, door, name="uploaded_photo"):
+    """Show a photo with its top-3 classes and the door's decision; return the report."""
+    import matplotlib.pyplot as plt
+    report = door_report(photo, predict, door, name=name)
+    plt.figure(figsize=(4, 4))
+    plt.imshow(load_image(report["photo"]).astype("uint8"))
+    plt.title(report["decision"])
+    plt.axis("off")
+    plt.show()
+    for label, probability in report["top"]:
+        print(f"  {label:30s} {probability:.3f}")
+    print("Door:", report["decision"])
+    return report
+
+
+def door_widget(predict, door):
+    """An upload button: each photo uploaded is shown with its top-3 classes and the decision."""
+    import ipywidgets
+    upload = ipywidgets.FileUpload(accept="image/*", multiple=False, description="Your photo")
+    output = ipywidgets.Output()
+
+    def on_upload(change):
+        output.clear_output()
+        with output:
+            for item in change["new"]:
+                try:
+                    try_photo(item["content"], predict, door, name=item["name"])
+                except WorkshopError as error:
+                    print(error)
+
+    upload.observe(on_upload, names="value")
+    return ipywidgets.VBox([upload, output])
+
+
+# ---- Why did the door open? Grad-CAM ----------------------------------------
+def last_conv_layer(model):
+    """The name of the last layer with an image-like (h, w > 1) output, also inside a nested base."""
+    for layer in reversed(model.layers):
+        if hasattr(layer, "layers"):  # a nested model (a base, or a head without feature maps)
+            try:
+                return last_conv_layer(layer)
+            except WorkshopError:
+                continue
+        shape = layer.output.shape
+        if len(shape) == 4 and (shape[1] or 2) > 1:  # a feature map, not a 1x1 head
+            return layer.name
+    raise WorkshopError(f"Model {model.name!r} has no convolutional layer for a saliency map.")
+
+
+def find_layer(model, layer_name):
+    """A layer by name, also inside a nested base model; a clear error otherwise."""
+    for layer in model.layers:
+        if layer.name == layer_name:
+            return layer
+        if hasattr(layer, "layers"):
+            try:
+                return find_layer(layer, layer_name)
+            except WorkshopError:
+                pass
+    raise WorkshopError(f"No layer {layer_name!r} in model {model.name!r}. "
+                        f"Try workshop.last_conv_layer(model) = {last_conv_layer(model)!r}.")
+
+
+def _run_and_capture(model, layer, batch):
+    """Run the model on a batch and keep `layer`'s output too (works through any nesting)."""
+    captured, original, own = [], layer.call, "call" in vars(layer)
+
+    def call_and_keep(*args, **kwargs):
+        result = original(*args, **kwargs)
+        captured.append(result)
+        return result
+
+    layer.call = call_and_keep  # on this layer object only, for this one call
+    try:
+        output = model(batch, training=False)
+    finally:
+        if own:
+            layer.call = original
+        else:
+            del layer.call  # back to the class's method
+    return captured[-1], output
+
+
+def grad_cam(model, batch, layer_name=None, class_index=None):
+    """Grad-CAM: a (h, w) map in 0..1 of where `layer_name`'s features raised the class score."""
+    import tensorflow as tf
+    layer_name = layer_name or last_conv_layer(model)
+    layer = find_layer(model, layer_name)
+    batch = tf.convert_to_tensor(np.asarray(batch, dtype="float32")[:1])
+    with tf.GradientTape() as tape:
+        tape.watch(batch)  # record every operation, also those of a frozen base
+        features, output = _run_and_capture(model, layer, batch)
+        if output.shape[-1] == 1:  # one unit (bo vs not_bo): evidence for class 1, or against it
+            threshold = 0.5 if _ends_in_sigmoid(model) else 0.0
+            index = int(float(output[0, 0]) > threshold) if class_index is None else class_index
+            score = output[0, 0] if index == 1 else -output[0, 0]
+        else:
+            index = int(tf.argmax(output[0])) if class_index is None else class_index
+            score = output[0, index]
+    gradients = tape.gradient(score, features)
+    weights = tf.reduce_mean(gradients, axis=(0, 1, 2))  # how much each feature map matters
+    cam = tf.nn.relu(tf.reduce_sum(features[0] * weights, axis=-1)).numpy()
+    return cam / cam.max() if cam.max() > 0 else cam
+
+
+def _ends_in_sigmoid(model):
+    """True if the model's last layer outputs probabilities (sigmoid) rather than logits."""
+    activation = getattr(model.layers[-1], "activation", None)
+    return getattr(activation, "__name__", "") == "sigmoid"
+
+
+def show_saliency(photo_path, heatmap, title=None, opacity=0.45):
+    """Show a photo beside the same photo with the Grad-CAM heatmap laid over it."""
+    import matplotlib.pyplot as plt
+    from PIL import Image
+    photo = load_image(photo_path)
+    height, width = photo.shape[:2]
+    heat = Image.fromarray(np.uint8(255 * np.clip(heatmap, 0, 1))).resize((width, height), Image.BILINEAR)
+    colours = plt.get_cmap("jet")(np.asarray(heat) / 255.0)[..., :3] * 255
+    overlay = (1 - opacity) * photo + opacity * colours
+    figure, axes = plt.subplots(1, 2, figsize=(8, 4))
+    for axis, image, caption in zip(axes, [photo, overlay], ["photo", "Grad-CAM: where the evidence is"]):
+        axis.imshow(image.astype("uint8"))
+        axis.set_title(caption)
+        axis.axis("off")
+    figure.suptitle(title or Path(photo_path).name)
+    figure.tight_layout()
+    plt.show()
+
+
+# ----------------------------------------------------------------------------
+# Overfitting, dropout, saving and reloading (issue 4)
+# ----------------------------------------------------------------------------
+def cut_at(model, layer_name):
+    """The layer called `layer_name` (where to cut the model), or a WorkshopError listing the names."""
+    import difflib
+    names = [layer.name for layer in model.layers]
+    if layer_name in names:
+        return model.get_layer(layer_name)
+    close = difflib.get_close_matches(str(layer_name), names, n=3, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(repr(n) for n in close)}?" if close else ""
+    raise WorkshopError(f"Model {model.name!r} has no layer called {layer_name!r}.{hint}\n"
+                        f"Its {len(names)} layer names, from input to output, are:\n  "
+                        + ", ".join(names))
+
+
+def few_batches(dataset, settings, batches=2):
+    """The whole dataset, or just its first few batches in the structural test run (speed)."""
+    return dataset.take(batches) if settings.profile == "structural" else dataset
+
+
+def plot_runs(histories, title=None, save_as=None):
+    """One figure: accuracy and loss per epoch, training (solid) vs validation (dashed), per run."""
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for (label, history), colour in zip(histories.items(), ["tab:red", "tab:blue", "tab:green"]):
+        logs = history.history
+        metric = next(k for k in logs if k != "loss" and not k.startswith("val_"))
+        epochs = range(1, len(logs["loss"]) + 1)
+        for axis, key in zip(axes, (metric, "loss")):
+            axis.plot(epochs, logs[key], "-", color=colour, label=f"{label}: training")
+            axis.plot(epochs, logs[f"val_{key}"], "--", color=colour, label=f"{label}: validation")
+    for axis, name in zip(axes, ("accuracy", "loss")):
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(name)
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+    figure.suptitle(title or "Training and validation")
+    figure.tight_layout()
+    if save_as is not None:
+        Path(save_as).parent.mkdir(parents=True, exist_ok=True)
+        figure.savefig(save_as, dpi=100)
+        print("Figure saved as", _short(save_as))
+    plt.show()
+    return figure
+
+
+def load_saved_model(path):
+    """keras.models.load_model, with a clear WorkshopError for a missing, wrong or damaged file."""
+    path = Path(path)
+    if not path.exists():
+        raise WorkshopError(f"{path}: no saved model here. Run the cell that saves the model first "
+                            f"(model.save(...)), or check the name{_nearby(path)}.")
+    if path.is_dir() or path.suffix not in (".keras", ".h5"):
+        raise WorkshopError(f"{path}: not a model file. keras.models.load_model reads a '.keras' file "
+                            "(or a legacy '.h5' file) written by model.save(...).")
+    import keras
+    try:
+        return keras.models.load_model(path)
+    except Exception as error:  # noqa: BLE001 -- many formats of failure, one actionable message
+        reason = str(error).strip().splitlines()[0][:200] if str(error).strip() else type(error).__name__
+        advice = ("Save the model again with model.save('name.keras')" if path.suffix == ".keras" else
+                  "Legacy .h5 files cannot hold every Keras 3 model: save it as '.keras' instead")
+        raise WorkshopError(f"{path}: cannot be loaded as a Keras model ({reason}). "
+                            f"The file may be damaged or incomplete. {advice}.") from None
+
+
+def check_input_shape(model, batch):
+    """Return `batch` if it has the (images, height, width, channels) shape the model expects, else explain."""
+    expected = tuple(model.inputs[0].shape[1:])
+    shape = tuple(np.shape(batch))
+    if len(shape) == len(expected) + 1 and all(e in (None, n) for e, n in zip(expected, shape[1:])):
+        return batch  # None in the model's shape: any size fits
+    wanted = f"(number of images, {', '.join(str(n) for n in expected)})"
+    if shape == expected:
+        problem = "this is one image without the batch axis: use batch[None] (or np.expand_dims(image, 0))"
+    elif len(shape) == 4 and shape[-1] == expected[-1]:
+        problem = (f"the images are {shape[1]}x{shape[2]} pixels; resize them to {expected[0]}x{expected[1]}, "
+                   f"e.g. workshop.load_image(path, target_size={expected[:2]})")
+    else:
+        problem = "check the height, width and number of colour channels"
+    raise WorkshopError(f"Model {model.name!r} expects input of shape {wanted}, got {shape}: {problem}.")

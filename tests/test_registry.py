@@ -65,9 +65,9 @@ def test_weights_are_copied_from_the_mirror_into_the_project_cache(sandbox, caps
     path = workshop.ensure_weights("mobilenet_2_5_224_tf_no_top.h5", MIRROR)
     assert path == sandbox / ".keras" / "models" / "mobilenet_2_5_224_tf_no_top.h5"
     assert path.stat().st_size == 2_108_140 and not path.is_symlink()
-    assert "ok (mirror)" in capsys.readouterr().out
-    workshop.ensure_weights("mobilenet_2_5_224_tf_no_top.h5", None)  # now from the cache
-    assert "ok (cache)" in capsys.readouterr().out
+    assert "mobilenet_2_5_224_tf_no_top.h5: verified" in capsys.readouterr().out
+    workshop.ensure_weights("mobilenet_2_5_224_tf_no_top.h5", None)  # now from the cache, no mirror needed
+    assert "mobilenet_2_5_224_tf_no_top.h5: verified" in capsys.readouterr().out
 
 
 @needs_mirror

@@ -2,6 +2,7 @@
 
 Usage: python tools/run_notebooks.py [notebooks/NN-name.ipynb ...]
 The profile comes from WORKSHOP_PROFILE (default: full); offline also needs WORKSHOP_MIRROR.
+Afterwards the episodes and figures of these notebooks are rebuilt (tools/build_episodes.py).
 """
 import os
 import sys
@@ -32,6 +33,10 @@ def main(paths):
         start = time.perf_counter()
         execute(path)
         print(f"  {path.relative_to(ROOT)}: {time.perf_counter() - start:.0f} s")
+    # The lesson website (_episodes/, fig/) is rebuilt from exactly what just ran.
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import build_episodes  # tools/build_episodes.py, beside this file
+    build_episodes.main([str(path) for path in paths])
 
 
 if __name__ == "__main__":

@@ -1,0 +1,114 @@
+"""Grad-CAM saliency maps and "try your own photo", on a real photo with the offline MobileNet."""
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import workshop
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("WORKSHOP_TEST_MIRROR", ROOT.parent / "shared"))
+pytestmark = pytest.mark.skipif(not (SHARED / "keras" / "models").is_dir(), reason="needs the ../shared mirror")
+
+
+@pytest.fixture(scope="module")
+def photos():
+    """The doggy-door photos, verified, from the mirror."""
+    return workshop.dataset("doggy_door_images", SHARED)
+
+
+@pytest.fixture(scope="module")
+def mobilenet():
+    """The offline stand-in classifier with its real ImageNet weights."""
+    for name in workshop.model_files("mobilenet_025", "offline") + workshop.model_files("mobilenet_025_notop", "offline"):
+        workshop.ensure_weights(name, SHARED)
+    import keras
+    return keras.applications.MobileNet(alpha=0.25, weights="imagenet")
+
+
+def batch_of(path):
+    """A photo as MobileNet's input batch of one."""
+    from keras.applications.mobilenet import preprocess_input
+    return preprocess_input(workshop.load_image(path, target_size=(224, 224))[None])
+
+
+def assert_is_a_saliency_map(heatmap, shape):
+    assert heatmap.shape == shape
+    assert heatmap.min() >= 0.0 and heatmap.max() == pytest.approx(1.0)
+    assert heatmap.std() > 0.05  # it highlights a region: not a constant map
+    assert (heatmap < 0.5).mean() > 0.2  # and not everything
+
+
+def test_grad_cam_on_the_dog_photo(mobilenet, photos):
+    heatmap = workshop.grad_cam(mobilenet, batch_of(photos / "happy_dog.jpg"), "conv_pw_13_relu")
+    assert_is_a_saliency_map(heatmap, (7, 7))
+    assert workshop.last_conv_layer(mobilenet) == "conv_pw_13_relu"
+
+
+def test_grad_cam_depends_on_the_class(mobilenet, photos):
+    batch = batch_of(photos / "happy_dog.jpg")
+    dog = workshop.grad_cam(mobilenet, batch, "conv_pw_13_relu")
+    boar = workshop.grad_cam(mobilenet, batch, "conv_pw_13_relu", class_index=342)  # wild boar
+    assert not np.allclose(dog, boar)
+
+
+def test_grad_cam_through_a_frozen_nested_base(mobilenet, photos):
+    import keras
+    base = keras.applications.MobileNet(alpha=0.25, include_top=False, weights="imagenet",
+                                        input_shape=(224, 224, 3))
+    base.trainable = False
+    inputs = keras.Input((224, 224, 3))
+    x = base(inputs, training=False)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(1)(x)  # Bo's door: one logit
+    door = keras.Model(inputs, outputs)
+    heatmap = workshop.grad_cam(door, batch_of(photos / "happy_dog.jpg"))
+    assert heatmap.shape == (7, 7) and 0.0 <= heatmap.min() and heatmap.max() <= 1.0
+    assert heatmap.std() > 0.0
+
+
+def test_grad_cam_is_the_same_through_a_wrapper_model(mobilenet, photos):
+    import keras
+    raw = keras.Input((224, 224, 3))
+    scaled = keras.applications.mobilenet.preprocess_input(raw)  # operations, not layers
+    wrapped = keras.Model(raw, mobilenet(scaled))  # the classifier nested inside
+    photo = workshop.load_image(photos / "happy_dog.jpg", target_size=(224, 224))[None]
+    np.testing.assert_allclose(workshop.grad_cam(wrapped, photo, "conv_pw_13_relu"),
+                               workshop.grad_cam(mobilenet, batch_of(photos / "happy_dog.jpg")), atol=1e-4)
+
+
+def test_a_wrong_layer_name_is_explained(mobilenet, photos):
+    with pytest.raises(workshop.WorkshopError, match="conv_pw_13_relu"):
+        workshop.grad_cam(mobilenet, batch_of(photos / "happy_dog.jpg"), "block5_conv3")
+
+
+def test_show_saliency_draws_the_overlay(mobilenet, photos, monkeypatch):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    monkeypatch.setattr(plt, "show", lambda: None)
+    heatmap = workshop.grad_cam(mobilenet, batch_of(photos / "happy_dog.jpg"))
+    workshop.show_saliency(photos / "happy_dog.jpg", heatmap)
+    assert len(plt.gcf().axes) == 2
+    plt.close("all")
+
+
+def test_door_report_from_a_path_and_from_bytes(mobilenet, photos):
+    predict = lambda path: mobilenet.predict(batch_of(path), verbose=0)  # noqa: E731
+    door = lambda path: "Doggy come on in!" if 151 <= np.argmax(predict(path)) <= 268 else "Stay outside!"  # noqa: E731
+    from_path = workshop.door_report(photos / "happy_dog.jpg", predict, door)
+    from_bytes = workshop.door_report((photos / "happy_dog.jpg").read_bytes(), predict, door, name="dog.jpg")
+    assert [label for label, _ in from_path["top"]] == [label for label, _ in from_bytes["top"]]
+    assert len(from_path["top"]) == 3 and from_path["decision"] == "Doggy come on in!"
+    assert from_bytes["photo"].name == "dog.jpg"
+
+
+def test_an_upload_that_is_not_a_photo_is_explained():
+    with pytest.raises(workshop.ImageLoadError, match="notes.txt"):
+        workshop.door_report(b"just some text", lambda p: None, lambda p: None, name="notes.txt")
+
+
+def test_the_widget_is_built():
+    widget = workshop.door_widget(lambda p: None, lambda p: None)
+    assert type(widget.children[0]).__name__ == "FileUpload"

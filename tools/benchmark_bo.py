@@ -1,0 +1,190 @@
+"""Benchmark: the original course's Bo recipe against the notebooks' recipe, same machine, one run.
+
+Usage:  python tools/benchmark_bo.py               # the full comparison (about 8-10 min on 2 cores)
+        python tools/benchmark_bo.py --quick       # a smoke run: tiny epochs, small images (< 1 min)
+
+Both recipes use full VGG16 at 224 x 224 with RANDOM weights (weights=None): speed does not depend
+on the weights, and no download is needed. Only the seconds are meaningful, not the accuracies.
+  seed:      ImageDataGenerator + flow_from_directory (batch 8), fit(steps_per_epoch=12),
+             20 frozen epochs, then 10 epochs with the whole base unfrozen (RMSprop 1e-5).
+  notebooks: notebook 3 (frozen base's features computed once, head trained on them) and
+             notebook 4 (frozen part below block5 computed once, block5 + head fine-tuned),
+             with the full profile's settings.
+"""
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+ROOT = Path(__file__).resolve().parent.parent
+SEED = 42
+
+
+def data_folder():
+    """The presidential_doggy_door folder: the project's data/, else the mirror's copy."""
+    for base in (ROOT, Path(os.environ.get("WORKSHOP_MIRROR", ROOT / "../shared"))):
+        folder = base / "data" / "presidential_doggy_door"
+        if (folder / "train").is_dir():
+            return folder
+    sys.exit("No data/presidential_doggy_door: run notebook 3's setup cell or set WORKSHOP_MIRROR.")
+
+
+def parse_args():
+    """Command-line options."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs-scale", type=float, default=1.0,
+                        help="multiply every recipe's epochs by this (e.g. 0.1 for a quick check)")
+    parser.add_argument("--image-size", type=int, default=224, help="image side in pixels (224 as taught)")
+    parser.add_argument("--copies", type=int, default=1,
+                        help="augmented copies of the training set in the notebooks' recipe (full profile: 1)")
+    parser.add_argument("--finetune-epochs", type=int, default=5,
+                        help="the notebooks' fine-tuning epochs (full profile: 5), before --epochs-scale")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: --epochs-scale 0.05 --image-size 64, copies 1")
+    parser.add_argument("--only", choices=["seed", "notebooks"], help="run one recipe only")
+    args = parser.parse_args()
+    if args.quick:
+        args.epochs_scale, args.image_size, args.copies = 0.05, 64, 1
+    return args
+
+
+def epochs(n, scale):
+    """Scaled epochs, at least 1."""
+    return max(1, round(n * scale))
+
+
+def timed(phases, name):
+    """Context manager that records the seconds spent in a phase."""
+    class _Timer:
+        def __enter__(self):
+            self.start = time.perf_counter()
+
+        def __exit__(self, *exc):
+            phases[name] = time.perf_counter() - self.start
+            print(f"  {name}: {phases[name]:.1f} s", flush=True)
+    return _Timer()
+
+
+def vgg16_base(size):
+    """Full VGG16 without its top, random weights."""
+    import keras
+    return keras.applications.VGG16(include_top=False, weights=None, input_shape=(size, size, 3))
+
+
+def seed_recipe(folder, args, phases):
+    """The original lesson's code (Keras 2 era), as far as it still runs on Keras 3."""
+    import keras
+    from tensorflow.keras.preprocessing.image import ImageDataGenerator
+    size = args.image_size
+    datagen = ImageDataGenerator(samplewise_center=True, rotation_range=10, zoom_range=0.1,
+                                 width_shift_range=0.1, height_shift_range=0.1,
+                                 horizontal_flip=True, vertical_flip=False)
+    flow = dict(target_size=(size, size), color_mode="rgb", class_mode="binary", batch_size=8, seed=SEED)
+    train_it = datagen.flow_from_directory(str(folder / "train"), **flow)
+    valid_it = datagen.flow_from_directory(str(folder / "valid"), **flow)
+    base_model = vgg16_base(size)
+    base_model.trainable = False
+    inputs = keras.Input(shape=(size, size, 3))
+    x = base_model(inputs, training=False)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    model = keras.Model(inputs, keras.layers.Dense(1)(x))
+    loss = keras.losses.BinaryCrossentropy(from_logits=True)
+    with timed(phases, "seed: frozen base"):
+        model.compile(loss=loss, metrics=[keras.metrics.BinaryAccuracy()])
+        model.fit(train_it, steps_per_epoch=12, validation_data=valid_it, validation_steps=4,
+                  epochs=epochs(20, args.epochs_scale), verbose=0)
+    with timed(phases, "seed: fine-tuning (whole base)"):
+        base_model.trainable = True
+        model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-5), loss=loss,
+                      metrics=[keras.metrics.BinaryAccuracy()])
+        model.fit(train_it, steps_per_epoch=12, validation_data=valid_it, validation_steps=4,
+                  epochs=epochs(10, args.epochs_scale), verbose=0)
+
+
+def notebooks_recipe(folder, args, phases):
+    """Notebooks 3 and 4 in the full profile (VGG16), condensed."""
+    import keras
+    import numpy as np
+    from keras.applications.vgg16 import preprocess_input
+    size = args.image_size
+    load = dict(image_size=(size, size), batch_size=32, label_mode="binary", shuffle=False, verbose=False)
+    train_images = keras.utils.image_dataset_from_directory(folder / "train", **load)
+    valid_images = keras.utils.image_dataset_from_directory(folder / "valid", **load)
+    augmentation = keras.Sequential([keras.layers.RandomRotation(10 / 360), keras.layers.RandomZoom(0.1),
+                                     keras.layers.RandomTranslation(0.1, 0.1),
+                                     keras.layers.RandomFlip("horizontal")])
+
+    def features(extractor, dataset, augment=False):
+        """The extractor's outputs for every image of a dataset, and the labels."""
+        out, labels = [], []
+        for images, batch_labels in dataset:
+            if augment:
+                images = augmentation(images, training=True)
+            out.append(extractor.predict(preprocess_input(images), verbose=0))
+            labels.append(batch_labels.numpy())
+        return np.concatenate(out), np.concatenate(labels)
+
+    def training_set(extractor):
+        """Features of the original photos plus `copies` augmented copies; and of the validation photos."""
+        parts = [features(extractor, train_images)]
+        parts += [features(extractor, train_images, augment=True) for _ in range(args.copies)]
+        return (np.concatenate([f for f, _ in parts]), np.concatenate([l for _, l in parts]),
+                *features(extractor, valid_images))
+
+    loss = keras.losses.BinaryCrossentropy(from_logits=True)
+    base_model = vgg16_base(size)
+    base_model.trainable = False
+    head = keras.Sequential([keras.Input(shape=base_model.output.shape[1:]),
+                             keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1)])
+    with timed(phases, "notebooks: frozen base, features once"):
+        train_x, train_y, valid_x, valid_y = training_set(base_model)
+    with timed(phases, "notebooks: frozen base, head on features"):
+        head.compile(optimizer="rmsprop", loss=loss, metrics=[keras.metrics.BinaryAccuracy()])
+        head.fit(train_x, train_y, batch_size=8, epochs=epochs(20, args.epochs_scale),
+                 validation_data=(valid_x, valid_y), verbose=0)
+
+    top_start = base_model.layers.index(base_model.get_layer("block5_conv1"))
+    base_model.trainable = True
+    for layer in base_model.layers[:top_start]:
+        layer.trainable = False
+    frozen_part = keras.Model(base_model.input, base_model.layers[top_start - 1].output)
+    top_input = keras.Input(shape=frozen_part.output.shape[1:])
+    x = top_input
+    for layer in base_model.layers[top_start:]:
+        x = layer(x, training=False)
+    top_model = keras.Model(top_input, head(x))
+    with timed(phases, "notebooks: fine-tuning, frozen part once"):
+        train_x, train_y, valid_x, valid_y = training_set(frozen_part)
+    with timed(phases, "notebooks: fine-tuning block5 + head"):
+        top_model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-5), loss=loss,
+                          metrics=[keras.metrics.BinaryAccuracy()])
+        top_model.fit(train_x, train_y, batch_size=8, epochs=epochs(args.finetune_epochs, args.epochs_scale),
+                      validation_data=(valid_x, valid_y), verbose=0)
+
+
+def main():
+    """Run both recipes and print seconds per phase and the overall ratio."""
+    args = parse_args()
+    folder = data_folder()
+    import keras
+    import tensorflow as tf
+    keras.utils.set_random_seed(SEED)
+    print(f"Bo benchmark: VGG16 (random weights) at {args.image_size}px, epochs x{args.epochs_scale}, "
+          f"{os.cpu_count()} CPU(s), TensorFlow {tf.__version__}, Keras {keras.__version__}", flush=True)
+    phases = {}
+    if args.only != "notebooks":
+        seed_recipe(folder, args, phases)
+        keras.backend.clear_session()
+    if args.only != "seed":
+        notebooks_recipe(folder, args, phases)
+    seed = sum(v for k, v in phases.items() if k.startswith("seed"))
+    ours = sum(v for k, v in phases.items() if k.startswith("notebooks"))
+    print(f"Total: seed recipe {seed:.1f} s, notebooks' recipe {ours:.1f} s")
+    if seed and ours:
+        print(f"Ratio (seed / notebooks): {seed / ours:.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()

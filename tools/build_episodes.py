@@ -1,0 +1,261 @@
+"""Build the lesson website's episodes and figures from the executed notebooks.
+
+Usage: python tools/build_episodes.py [notebooks/NN-name.ipynb ...] [--out DIR]
+Writes DIR/_episodes/NN-name.md and DIR/fig/NN-name-<k>.png (DIR defaults to the
+repository root). Everything comes from the notebook file as stored: the same
+notebook always gives byte-identical episodes and figures.
+
+Notebook conventions (see CONTRIBUTING.md):
+* notebook metadata `episode`: title, teaching, exercises, questions, objectives, keypoints;
+* markdown tagged `challenge` becomes a challenge block, the code cells tagged
+  `solution` right after it become its solution block; `callout` becomes a callout;
+* a code cell's metadata `alt` (a string, or one string per image) gives the images'
+  alt text; otherwise it comes from the figure's title in the code, the photo's file
+  name, or the preceding markdown cell.
+"""
+import argparse
+import base64
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+FRONT_MATTER = ("title", "teaching", "exercises", "questions", "objectives", "keypoints")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+# TensorFlow/absl/oneDNN/CUDA log lines that a notebook run writes to stderr.
+LOG_NOISE = re.compile(
+    r"^(WARNING: All log messages before absl|[IWEF]\d{4} \d\d:\d\d:\d\d|"
+    r"To enable the following instructions|E0000 |W0000 |I0000 |"
+    r".*(oneDNN|TF_ENABLE_ONEDNN_OPTS|cuda_|cuDNN|cuFFT|cuBLAS|TensorRT|computation placer))")
+TITLE_IN_CODE = re.compile(r"""(?:\btitle\(|\btitle=|suptitle\()\s*f?["']([^"']+)["']""")
+PHOTO_IN_CODE = re.compile(r"""["']([\w.-]+\.(?:jpe?g|png|gif|bmp))["']""", re.IGNORECASE)
+# Alt text for the figures of workshop.py's plotting helpers (their titles are not in the cell).
+HELPER_FIGURES = {
+    "show_augmentations": "One training photo and several randomly augmented copies of it",
+    "plot_training_curves": "Training and validation loss and accuracy, epoch by epoch",
+    "plot_runs": "Training and validation curves of several runs compared",
+    "show_saliency": "A photo beside the same photo with its Grad-CAM heatmap",
+}
+SETUP_CELL_MARK = "colab-setup"  # metadata "workshop" of the synced Colab cell: plumbing, not lesson
+
+
+class EpisodeError(Exception):
+    """A notebook that cannot become an episode, with what to fix."""
+
+
+# ----------------------------------------------------------------------------
+# Front matter
+# ----------------------------------------------------------------------------
+def front_matter(notebook, name):
+    """The Carpentries YAML header from the notebook's `episode` metadata; fail loudly if incomplete."""
+    episode = notebook.metadata.get("episode")
+    if not isinstance(episode, dict):
+        raise EpisodeError(f"{name}: notebook metadata has no 'episode' entry ({', '.join(FRONT_MATTER)}).")
+    missing = [key for key in FRONT_MATTER if not episode.get(key)]
+    if missing:
+        raise EpisodeError(f"{name}: episode metadata lacks {', '.join(missing)}.")
+    if "FIX" in json.dumps(episode):
+        raise EpisodeError(f"{name}: episode metadata still contains 'FIX'; write the real text.")
+    for key in ("teaching", "exercises"):
+        if not isinstance(episode[key], int):
+            raise EpisodeError(f"{name}: episode '{key}' must be a whole number of minutes.")
+    lines = ["---", f"title: {_quote(episode['title'])}",
+             f"teaching: {episode['teaching']}", f"exercises: {episode['exercises']}"]
+    for key in ("questions", "objectives", "keypoints"):
+        lines.append(f"{key}:")
+        lines += [f"- {_quote(item)}" for item in episode[key]]
+    return "\n".join(lines + ["---", ""])
+
+
+def _quote(text):
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+# ----------------------------------------------------------------------------
+# Cells
+# ----------------------------------------------------------------------------
+def fenced(text, style):
+    """A Carpentries code block: ~~~ fence and a kramdown style class."""
+    fence = "~~~~" if "~~~" in text else "~~~"
+    return f"{fence}\n{text.rstrip()}\n{fence}\n{{: .{style}}}\n"
+
+
+def clean_stderr(text):
+    """Stderr without TensorFlow's log noise."""
+    return "".join(line for line in text.splitlines(keepends=True) if not LOG_NOISE.match(line))
+
+
+def output_texts_and_images(cell):
+    """A cell's outputs as a list of ('text', str) and ('image', bytes) in order."""
+    items = []
+    for output in cell.get("outputs", []):
+        kind = output.output_type
+        if kind == "stream":
+            text = output.text if output.name == "stdout" else clean_stderr(output.text)
+            items.append(("text", ANSI.sub("", text)))
+        elif kind in ("display_data", "execute_result"):
+            data = output.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                items.append(("text", "(an interactive widget: open the notebook to use it)\n"))
+            elif "image/png" in data:
+                items.append(("image", base64.b64decode(data["image/png"])))
+            elif "text/plain" in data:  # rich tables (model.summary) keep their text form
+                items.append(("text", ANSI.sub("", data["text/plain"]).rstrip("\n") + "\n"))
+        elif kind == "error":
+            items.append(("text", f"{output.ename}: {ANSI.sub('', output.evalue)}\n"))
+    return items
+
+
+class Episode:
+    """The Markdown and figures of one notebook, built cell by cell."""
+
+    def __init__(self, notebook, stem):
+        self.notebook, self.stem = notebook, stem
+        self.figures = {}  # file name -> PNG bytes
+        self.last_markdown = ""
+
+    def markdown(self):
+        """The whole episode: front matter, then every cell in order."""
+        parts, cells, i = [front_matter(self.notebook, self.stem)], self.notebook.cells, 0
+        while i < len(cells):
+            cell, tags = cells[i], cells[i].metadata.get("tags", [])
+            if cell.cell_type == "markdown" and "challenge" in tags:
+                solutions = []
+                while i + 1 < len(cells) and "solution" in cells[i + 1].metadata.get("tags", []):
+                    i += 1
+                    solutions.append(cells[i])
+                parts.append(self.challenge(cell, solutions))
+            elif cell.cell_type == "markdown" and "callout" in tags:
+                parts.append(self.boxed(cell.source, "callout", "Callout"))
+            elif cell.cell_type == "markdown":
+                parts.append(cell.source.rstrip() + "\n")
+            elif cell.cell_type == "code" and cell.metadata.get("workshop") != SETUP_CELL_MARK:
+                parts.append(self.code(cell))
+            if cell.cell_type == "markdown":
+                self.last_markdown = cell.source
+            i += 1
+        return "\n".join(part for part in parts if part.strip())
+
+    def code(self, cell):
+        """A code cell's source block, then its outputs (text blocks and figures)."""
+        blocks = [fenced(cell.source, "language-python")] if cell.source.strip() else []
+        items = output_texts_and_images(cell)
+        images = sum(kind == "image" for kind, _ in items)
+        pending, k = "", 0
+        for kind, value in items + [("end", None)]:
+            if kind == "text":
+                pending += value
+                continue
+            if pending.strip():
+                blocks.append(fenced(pending, "output"))
+            pending = ""
+            if kind == "image":
+                k += 1
+                blocks.append(self.figure(cell, value, k, images))
+        return "\n".join(blocks)
+
+    def figure(self, cell, png, k, count):
+        """Write a figure under a stable name and return its Markdown image with alt text."""
+        name = f"{self.stem}-{len(self.figures) + 1}.png"
+        self.figures[name] = png
+        alt = alt_text(cell, k, count, self.last_markdown) or f"Figure {len(self.figures)} of {self.stem}"
+        return f"![{alt}](../fig/{name})\n"
+
+    def challenge(self, cell, solutions):
+        """A challenge block with its solution block nested inside."""
+        inner = cell.source.rstrip() + "\n"
+        if solutions:
+            body = "\n".join(self.code(c) if c.cell_type == "code" else c.source.rstrip() + "\n"
+                             for c in solutions)
+            inner += "\n" + self.boxed("## Solution\n\n" + body, "solution", "Solution")
+        return self.boxed(inner, "challenge", "Challenge")
+
+    @staticmethod
+    def boxed(text, style, default_title):
+        """Quote a block for a Carpentries style; its first heading becomes the `## ` title."""
+        lines = text.rstrip().splitlines()
+        if lines and lines[0].startswith("#"):
+            lines[0] = "## " + lines[0].lstrip("#").strip()
+        else:
+            lines = [f"## {default_title}", ""] + lines
+        quoted = [("> " + line) if line else ">" for line in lines]
+        return "\n".join(quoted + [f"{{: .{style}}}", ""])
+
+
+def alt_text(cell, k, count, previous_markdown):
+    """Alt text for the k-th of `count` images of a cell; never empty."""
+    alt = cell.metadata.get("alt")
+    if isinstance(alt, list) and alt:
+        alt = alt[min(k, len(alt)) - 1]
+    if not alt:
+        titles = TITLE_IN_CODE.findall(cell.source)
+        photos = PHOTO_IN_CODE.findall(cell.source)
+        helpers = [text for name, text in HELPER_FIGURES.items() if f"{name}(" in cell.source]
+        if titles:
+            alt = titles[min(k, len(titles)) - 1]
+        elif helpers:
+            alt = helpers[0]
+        elif photos:
+            alt = f"The photo {photos[min(k, len(photos)) - 1]}"
+        else:
+            alt = _first_sentence(previous_markdown)
+        if count > 1 and not (titles and len(titles) >= count) and not (photos and len(photos) >= count):
+            alt += f" (image {k} of {count})"
+    return re.sub(r"[\[\]\n]+", " ", str(alt)).strip()
+
+
+def _first_sentence(markdown):
+    """A markdown cell's heading and first sentence, without markup."""
+    lines = [line.strip() for line in markdown.splitlines() if line.strip()]
+    heading = lines.pop(0).strip("# ") if lines and lines[0].startswith("#") else ""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", " ".join(lines))
+    text = re.sub(r"[`*]|(?<!\w)_|_(?!\w)", "", text)
+    sentence = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0][:150].rstrip(":")
+    return ": ".join(part for part in (heading, sentence) if part)
+
+
+# ----------------------------------------------------------------------------
+# Files
+# ----------------------------------------------------------------------------
+def build(path, out=ROOT):
+    """Write one notebook's episode and figures under `out`; return the paths written."""
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    episode = Episode(notebook, path.stem)
+    text = episode.markdown()
+    episodes, figs = Path(out) / "_episodes", Path(out) / "fig"
+    episodes.mkdir(parents=True, exist_ok=True)
+    figs.mkdir(parents=True, exist_ok=True)
+    for old in figs.glob(f"{path.stem}-*.png"):  # figures of an earlier run of this notebook
+        if re.fullmatch(rf"{re.escape(path.stem)}-\d+\.png", old.name) and old.name not in episode.figures:
+            old.unlink()
+    written = [episodes / f"{path.stem}.md"]
+    written[0].write_text(text, encoding="utf-8")
+    for name, png in episode.figures.items():
+        (figs / name).write_bytes(png)
+        written.append(figs / name)
+    return written
+
+
+def main(argv=None):
+    """Build the episodes of the given notebooks (default: all)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--out", type=Path, default=ROOT, help="folder for _episodes/ and fig/")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or NOTEBOOKS
+    try:
+        for path in paths:
+            written = build(path, args.out)
+            print(f"  episode {written[0].name}: {len(written) - 1} figure(s)")
+    except EpisodeError as error:
+        sys.exit(f"build_episodes: {error}")
+
+
+if __name__ == "__main__":
+    main()
