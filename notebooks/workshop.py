@@ -517,15 +517,21 @@ def plot_training_curves(*histories, labels=None):
     plt.show()
 
 
-def run_notebook(path, timeout=1800):
-    """Execute another notebook of the workshop (outputs not saved), e.g. to make a file it writes."""
+def execute_notebook(path, timeout=1800):
+    """Execute a notebook top to bottom in its own folder; return it with its outputs (file unchanged)."""
     import nbformat
     from nbclient import NotebookClient
-    path = _HERE / path
-    print(f"Running {path.name} in the {os.environ.get('WORKSHOP_PROFILE', 'full')!r} profile ...")
+    path = Path(path)
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
+    return notebook
+
+
+def run_notebook(path, timeout=1800):
+    """Execute another notebook of the workshop (outputs not saved), e.g. to make a file it writes."""
+    print(f"Running {Path(path).name} in the {os.environ.get('WORKSHOP_PROFILE', 'full')!r} profile ...")
+    execute_notebook(_HERE / path, timeout)
     print("  done")
 
 

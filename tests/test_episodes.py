@@ -105,3 +105,43 @@ def test_challenge_solution_callout_and_noise_are_rendered(tmp_path):
     assert "oneDNN" not in text and "\x1b" not in text and "> > done" in text
     assert "> ## Note" in text and "{: .callout}" in text
     assert (tmp_path / "fig" / "09-x-1.png").read_bytes().startswith(b"\x89PNG")
+
+
+def _with_outputs_changed(path, old, new, tmp_path):
+    """A copy of a committed notebook with one piece of its printed output replaced."""
+    notebook = nbformat.read(path, as_version=4)
+    changed = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and re.search(old, output.text):
+                output.text, n = re.subn(old, new, output.text)
+                changed += n
+    assert changed, f"{path.name} prints nothing matching {old!r}"
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    copy = tmp_path / path.name
+    nbformat.write(notebook, copy)
+    return (tmp_path / "site", copy)
+
+
+def test_timings_do_not_change_the_episode_but_results_do(tmp_path):
+    path = ROOT / "notebooks" / "03-transfer-learning.ipynb"
+    out, copy = _with_outputs_changed(path, r"\d+ms/step", "987ms/step", tmp_path)
+    build_episodes.build(copy, out)
+    assert (out / "_episodes" / path.with_suffix(".md").name).read_text() == \
+        (ROOT / "_episodes" / path.with_suffix(".md").name).read_text()
+    out, copy = _with_outputs_changed(path, r"val_binary_accuracy: 1\.0000", "val_binary_accuracy: 0.5000",
+                                      tmp_path / "results")
+    build_episodes.build(copy, out)
+    assert (out / "_episodes" / path.with_suffix(".md").name).read_text() != \
+        (ROOT / "_episodes" / path.with_suffix(".md").name).read_text()
+
+
+@pytest.mark.parametrize("line, shown", [
+    ("87/87 - 0s - 5ms/step - loss: 0.2059", "87/87 - loss: 0.2059"),
+    ("19/19 - 3s - 173ms/step - val_loss: 0.52", "19/19 - val_loss: 0.52"),
+    ("Features computed in 5.7 s", "Features computed in … s"),
+    ("Trained in 26 s", "Trained in … s"),
+    ("Output shape (None, 7, 7, 256) in 2 blocks", "Output shape (None, 7, 7, 256) in 2 blocks"),
+])
+def test_mask_timings(line, shown):
+    assert build_episodes.mask_timings(line) == shown

@@ -6,9 +6,8 @@ are never shown as predictions and are not compared.
 """
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
+import workshop  # notebooks/workshop.py (conftest.py puts notebooks/ on the path)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -17,10 +16,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 def execute_structural(path, monkeypatch):
     """Run a copy of a notebook in the structural profile; return it with its outputs."""
     monkeypatch.setenv("WORKSHOP_PROFILE", "structural")
-    notebook = nbformat.read(path, as_version=4)
-    NotebookClient(notebook, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
-    return notebook
+    return workshop.execute_notebook(path, timeout=600)
 
 
 def stdout_of(notebook):

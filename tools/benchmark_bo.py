@@ -7,9 +7,9 @@ Both recipes use full VGG16 at 224 x 224 with RANDOM weights (weights=None): spe
 on the weights, and no download is needed. Only the seconds are meaningful, not the accuracies.
   seed:      ImageDataGenerator + flow_from_directory (batch 8), fit(steps_per_epoch=12),
              20 frozen epochs, then 10 epochs with the whole base unfrozen (RMSprop 1e-5).
-  notebooks: notebook 3 (frozen base's features computed once, head trained on them) and
-             notebook 4 (frozen part below block5 computed once, block5 + head fine-tuned),
-             with the full profile's settings.
+  notebooks: notebook 3 (frozen base's features of 1 augmented copy of the photos computed once,
+             head trained on them) and notebook 4 (frozen part below block5 computed once for
+             1 new augmented copy, block5 + head fine-tuned), with the full profile's settings.
 """
 import argparse
 import os
@@ -127,9 +127,8 @@ def notebooks_recipe(folder, args, phases):
         return np.concatenate(out), np.concatenate(labels)
 
     def training_set(extractor):
-        """Features of the original photos plus `copies` augmented copies; and of the validation photos."""
-        parts = [features(extractor, train_images)]
-        parts += [features(extractor, train_images, augment=True) for _ in range(args.copies)]
+        """Features of `copies` augmented copies of the training photos; and of the validation photos."""
+        parts = [features(extractor, train_images, augment=True) for _ in range(args.copies)]
         return (np.concatenate([f for f, _ in parts]), np.concatenate([l for _, l in parts]),
                 *features(extractor, valid_images))
 

@@ -40,6 +40,11 @@ HELPER_FIGURES = {
     "plot_runs": "Training and validation curves of several runs compared",
     "show_saliency": "A photo beside the same photo with its Grad-CAM heatmap",
 }
+# Timings differ on every run and machine: the episode shows "…" instead, so a rebuild has no diff.
+TIMINGS = [
+    (re.compile(r"(\d+/\d+) - \d+s - \d+(?:\.\d+)?[mµu]?s/step"), r"\1"),  # Keras fit(verbose=2)
+    (re.compile(r"\b(in|took) \d+(?:\.\d+)? (s|ms|seconds|min)\b"), r"\1 … \2"),  # "trained in 2.9 s"
+]
 SETUP_CELL_MARK = "colab-setup"  # metadata "workshop" of the synced Colab cell: plumbing, not lesson
 
 
@@ -90,6 +95,13 @@ def clean_stderr(text):
     return "".join(line for line in text.splitlines(keepends=True) if not LOG_NOISE.match(line))
 
 
+def mask_timings(text):
+    """Replace run-dependent timings ("in 2.9 s", "5ms/step") with a stable mark."""
+    for pattern, replacement in TIMINGS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def output_texts_and_images(cell):
     """A cell's outputs as a list of ('text', str) and ('image', bytes) in order."""
     items = []
@@ -97,7 +109,7 @@ def output_texts_and_images(cell):
         kind = output.output_type
         if kind == "stream":
             text = output.text if output.name == "stdout" else clean_stderr(output.text)
-            items.append(("text", ANSI.sub("", text)))
+            items.append(("text", mask_timings(ANSI.sub("", text))))
         elif kind in ("display_data", "execute_result"):
             data = output.get("data", {})
             if "application/vnd.jupyter.widget-view+json" in data:

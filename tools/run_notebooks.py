@@ -10,19 +10,17 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "notebooks"))
+import workshop  # noqa: E402  (notebooks/workshop.py: executes notebooks the same way everywhere)
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
 
 def execute(path, timeout=1800):
     """Run one notebook top to bottom in its own folder and save it with its outputs."""
-    notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
-    nbformat.write(notebook, path)
+    nbformat.write(workshop.execute_notebook(path, timeout), path)
 
 
 def main(paths):
