@@ -204,11 +204,14 @@ def mirror_folder():
     value = os.environ.get("WORKSHOP_MIRROR")
     if not value:
         return None
-    path = Path(value).expanduser().resolve()
-    if not path.is_dir():
-        raise WorkshopError(f"WORKSHOP_MIRROR={value} is not a folder. Point it at the folder "
-                            "made by `python tools/prefetch.py` (or at ../shared in CI).")
-    return path
+    given = Path(value).expanduser()
+    # A relative path is read from the project's root too: the kernel runs in notebooks/.
+    for path in (given, ROOT / given):
+        if path.is_dir():
+            return path.resolve()
+    raise WorkshopError(f"WORKSHOP_MIRROR={value} is not a folder (looked in {Path.cwd()} and in "
+                        f"{ROOT}). Point it at the folder made by `python tools/prefetch.py` "
+                        "(or at ../shared in CI), preferably as an absolute path.")
 
 
 def online(host="storage.googleapis.com", timeout=3.0):

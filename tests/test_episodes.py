@@ -145,3 +145,10 @@ def test_timings_do_not_change_the_episode_but_results_do(tmp_path):
 ])
 def test_mask_timings(line, shown):
     assert build_episodes.mask_timings(line) == shown
+
+
+@pytest.mark.parametrize("path", EPISODES, ids=lambda p: p.stem)
+def test_episodes_hold_no_machine_specific_paths(path):
+    text = path.read_text()
+    for marker in ("site-packages", str(ROOT), "/home/", "/tmp/"):
+        assert marker not in text, f"{path.name} shows {marker!r}: silence or fix that output in the notebook"

@@ -138,3 +138,27 @@ def test_dataset_with_a_missing_mirror_file_is_reported(sandbox):
 def test_keras_home_is_the_projects_own_folder():
     assert workshop.KERAS_HOME.resolve().is_relative_to(workshop.ROOT.resolve())
     assert "shared" not in workshop.KERAS_HOME.parts
+
+
+def test_a_relative_mirror_is_found_from_the_notebooks_folder(monkeypatch, tmp_path):
+    # `WORKSHOP_MIRROR=kit jupyter lab notebooks/` from the project root: the kernel runs in notebooks/.
+    kit = workshop.ROOT / ".pytest-kit"
+    kit.mkdir(exist_ok=True)
+    try:
+        monkeypatch.chdir(workshop.ROOT / "notebooks")
+        monkeypatch.setenv("WORKSHOP_MIRROR", ".pytest-kit")
+        assert workshop.mirror_folder() == kit.resolve()
+    finally:
+        kit.rmdir()
+
+
+def test_run_sh_makes_a_relative_mirror_absolute_or_refuses_it(tmp_path):
+    import subprocess
+    (tmp_path / "kit").mkdir()
+    script = f"cd {tmp_path}; source <(sed -n '/^absolute_mirror()/,/^}}/p' {workshop.ROOT / 'run.sh'}); "
+    done = subprocess.run(["bash", "-c", script + "WORKSHOP_MIRROR=kit; absolute_mirror; echo $WORKSHOP_MIRROR"],
+                          capture_output=True, text=True)
+    assert done.stdout.strip() == str(tmp_path / "kit")
+    done = subprocess.run(["bash", "-c", script + "WORKSHOP_MIRROR=nowhere; absolute_mirror"],
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "nowhere is not a folder" in done.stderr
