@@ -32,15 +32,6 @@ default_mirror() {
   fi
 }
 
-absolute_mirror() {
-  # The notebooks run in notebooks/, so a relative WORKSHOP_MIRROR is made absolute here.
-  if [ -n "${WORKSHOP_MIRROR:-}" ]; then
-    [ -d "$WORKSHOP_MIRROR" ] || { echo "run.sh: WORKSHOP_MIRROR=$WORKSHOP_MIRROR is not a folder." >&2; exit 1; }
-    export WORKSHOP_MIRROR; WORKSHOP_MIRROR=$(cd "$WORKSHOP_MIRROR" && pwd)
-  fi
-}
-
-absolute_mirror
 case "${1:-}" in
   lesson)
     venv

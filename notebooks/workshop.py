@@ -500,6 +500,17 @@ def show_augmentations(image, augmentation, count=5):
     plt.show()
 
 
+def features_of(model, dataset, preprocess, augmentation=None):
+    """A model's outputs for every image of a dataset (augmented first if asked), and the labels."""
+    outputs, labels = [], []
+    for images, batch_labels in dataset:
+        if augmentation is not None:
+            images = augmentation(images, training=True)
+        outputs.append(model.predict(preprocess(images), verbose=0))
+        labels.append(np.asarray(batch_labels))
+    return np.concatenate(outputs), np.concatenate(labels)
+
+
 def plot_training_curves(*histories, labels=None):
     """Plot loss and accuracy per epoch, training vs validation, for one or more fit histories."""
     import matplotlib.pyplot as plt

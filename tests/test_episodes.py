@@ -125,15 +125,14 @@ def _with_outputs_changed(path, old, new, tmp_path):
 
 def test_timings_do_not_change_the_episode_but_results_do(tmp_path):
     path = ROOT / "notebooks" / "03-transfer-learning.ipynb"
+    episode = Path("_episodes") / path.with_suffix(".md").name
     out, copy = _with_outputs_changed(path, r"\d+ms/step", "987ms/step", tmp_path)
     build_episodes.build(copy, out)
-    assert (out / "_episodes" / path.with_suffix(".md").name).read_text() == \
-        (ROOT / "_episodes" / path.with_suffix(".md").name).read_text()
+    assert (out / episode).read_text() == (ROOT / episode).read_text()
     out, copy = _with_outputs_changed(path, r"val_binary_accuracy: 1\.0000", "val_binary_accuracy: 0.5000",
                                       tmp_path / "results")
     build_episodes.build(copy, out)
-    assert (out / "_episodes" / path.with_suffix(".md").name).read_text() != \
-        (ROOT / "_episodes" / path.with_suffix(".md").name).read_text()
+    assert (out / episode).read_text() != (ROOT / episode).read_text()
 
 
 @pytest.mark.parametrize("line, shown", [

@@ -19,6 +19,8 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "notebooks"))
+import workshop  # noqa: E402  (notebooks/workshop.py: features_of)
 SEED = 42
 
 
@@ -116,21 +118,12 @@ def notebooks_recipe(folder, args, phases):
                                      keras.layers.RandomTranslation(0.1, 0.1),
                                      keras.layers.RandomFlip("horizontal")])
 
-    def features(extractor, dataset, augment=False):
-        """The extractor's outputs for every image of a dataset, and the labels."""
-        out, labels = [], []
-        for images, batch_labels in dataset:
-            if augment:
-                images = augmentation(images, training=True)
-            out.append(extractor.predict(preprocess_input(images), verbose=0))
-            labels.append(batch_labels.numpy())
-        return np.concatenate(out), np.concatenate(labels)
-
     def training_set(extractor):
         """Features of `copies` augmented copies of the training photos; and of the validation photos."""
-        parts = [features(extractor, train_images, augment=True) for _ in range(args.copies)]
+        parts = [workshop.features_of(extractor, train_images, preprocess_input, augmentation)
+                 for _ in range(args.copies)]
         return (np.concatenate([f for f, _ in parts]), np.concatenate([l for _, l in parts]),
-                *features(extractor, valid_images))
+                *workshop.features_of(extractor, valid_images, preprocess_input))
 
     loss = keras.losses.BinaryCrossentropy(from_logits=True)
     base_model = vgg16_base(size)

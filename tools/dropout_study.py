@@ -12,7 +12,6 @@ Prints each run's final training/validation accuracy, the mean validation loss o
 and the train-validation accuracy gap; then how often dropout gave the lower validation loss.
 """
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -29,19 +28,6 @@ def parse_args():
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--copies", type=int, default=6, help="augmented copies of the training photos")
     return parser.parse_args()
-
-
-def features(cut_model, dataset, augmentation=None):
-    """The cut model's features and the labels of a dataset (optionally augmented first)."""
-    import numpy as np
-    from keras.applications.mobilenet import preprocess_input
-    out, labels = [], []
-    for images, batch_labels in dataset:
-        if augmentation is not None:
-            images = augmentation(images, training=True)
-        out.append(cut_model.predict(preprocess_input(images), verbose=0))
-        labels.append(batch_labels.numpy())
-    return np.concatenate(out), np.concatenate(labels)
 
 
 def epoch_versions(versions, batch_size=32):
@@ -87,9 +73,9 @@ def main():
     """Compute features once, train every (mode, seed, dropout) combination, print the table."""
     import numpy as np
     args = parse_args()
-    os.environ.setdefault("WORKSHOP_PROFILE", "offline")
     workshop.setup(models=["inception_v3_notop"], data=["cats_and_dogs_filtered"], profile="offline")
     import keras
+    from keras.applications.mobilenet import preprocess_input
     load = dict(image_size=(224, 224), batch_size=50, label_mode="binary", shuffle=False, verbose=False)
     train_images = keras.utils.image_dataset_from_directory(workshop.DATA / "cats_and_dogs_filtered/train", **load)
     valid_images = keras.utils.image_dataset_from_directory(
@@ -99,9 +85,10 @@ def main():
     augmentation = keras.Sequential([
         keras.layers.RandomRotation(40 / 360), keras.layers.RandomTranslation(0.2, 0.2),
         keras.layers.RandomShear(0.2, 0.2), keras.layers.RandomZoom(0.2), keras.layers.RandomFlip("horizontal")])
-    photos = features(cut_model, train_images)
-    copies = [features(cut_model, train_images, augmentation) for _ in range(args.copies)]
-    valid = features(cut_model, valid_images)
+    photos = workshop.features_of(cut_model, train_images, preprocess_input)
+    copies = [workshop.features_of(cut_model, train_images, preprocess_input, augmentation)
+              for _ in range(args.copies)]
+    valid = workshop.features_of(cut_model, valid_images, preprocess_input)
     data = {"static": lambda: photos, "fresh": lambda: epoch_versions([photos] + copies),
             "fresh_only": lambda: epoch_versions(copies)}
     print(f"{'mode':11s} {'seed':>4s} {'dropout':>7s} {'train acc':>9s} {'val acc':>7s} "
