@@ -3,6 +3,8 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT / "notebooks"))  # `import workshop` in the tests
 os.environ.setdefault("WORKSHOP_PROFILE", "offline")
@@ -19,3 +21,17 @@ def pytest_collection_modifyitems(config, items):
         cell = getattr(item, "cell", None)
         if cell is not None and "offline-output" in cell.get("metadata", {}).get("tags", []):
             item.options = dict(item.options, check=False)
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    """The helper's project folders (data/, output/, .keras/) in tmp_path, no mirror, the network off."""
+    from workshop import files, profiles
+    for name, path in [("ROOT", tmp_path), ("DATA", tmp_path / "data"), ("OUTPUT", tmp_path / "output"),
+                       ("KERAS_HOME", tmp_path / ".keras")]:
+        monkeypatch.setattr(files, name, path)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / ".keras"))  # setup() checks Keras uses this cache
+    monkeypatch.setattr(files, "online", lambda *args, **kwargs: False)
+    monkeypatch.setitem(profiles._chosen, "profile", None)
+    monkeypatch.delenv("WORKSHOP_MIRROR", raising=False)
+    return tmp_path

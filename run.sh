@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The workshop's two commands. Each one sets up everything it needs on a fresh machine.
-#   bash run.sh lesson   execute every notebook in order, write outputs back, rebuild _episodes/ and fig/
+# The workshop's commands. Each one sets up everything it needs on a fresh machine.
+#   bash run.sh lab      learners: create the environment (.venv) and open JupyterLab in notebooks/
+#   bash run.sh lesson   execute every notebook in order, write outputs back, rebuild _episodes/, fig/ and _site/
+#   bash run.sh site     build the lesson website (_site/) from _episodes/ with Jekyll
 #   bash run.sh test     run the test suite (unit tests, notebooks under nbval, structural runs)
 # Offline: WORKSHOP_PROFILE=offline WORKSHOP_MIRROR=/path/to/mirror bash run.sh lesson
 set -euo pipefail
@@ -33,9 +35,30 @@ default_mirror() {
 }
 
 case "${1:-}" in
+  lab)
+    venv
+    exec .venv/bin/jupyter lab --notebook-dir=notebooks "${@:2}"
+    ;;
   lesson)
     venv
     .venv/bin/python tools/run_notebooks.py "${@:2}"
+    bash run.sh site   # the lesson website (_site/) from the episodes just rebuilt
+    ;;
+  site)
+    # The lesson website in _site/, built by Jekyll from _config.yml, the pages and _episodes/
+    # (Debian's jekyll package, no plugins, nothing downloaded). Extra arguments go to jekyll.
+    if ! command -v jekyll >/dev/null; then
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "run.sh: installing jekyll with apt-get (once, about a minute) ..."
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jekyll >/dev/null
+      else
+        echo "run.sh: building the site needs jekyll. On Debian or Ubuntu: sudo apt-get install jekyll" >&2
+        echo "run.sh: (elsewhere: https://jekyllrb.com/docs/installation/), then: bash run.sh site" >&2
+        exit 1
+      fi
+    fi
+    jekyll build --strict_front_matter "${@:2}"
+    [ $# -gt 1 ] || echo "run.sh: the lesson website is in _site/ (open _site/index.html)"
     ;;
   test)
     venv
@@ -50,7 +73,7 @@ case "${1:-}" in
     exit "$rc"
     ;;
   *)
-    echo "usage: bash run.sh lesson|test [extra arguments]" >&2
+    echo "usage: bash run.sh lab|lesson|site|test [extra arguments]" >&2
     exit 2
     ;;
 esac

@@ -1,20 +1,39 @@
-"""The Bo benchmark script runs end to end in its quick mode (not a timing test)."""
+"""The benchmark tools run end to end in their quick modes (not timing or accuracy tests).
+
+Both run in the structural profile: the tiny copies of the photos (2 per class folder) and VGG16 with
+random weights, so that every line of every recipe runs, fast.
+"""
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+import workshop
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("WORKSHOP_MIRROR") and not (workshop.DATA / "presidential_doggy_door").is_dir(),
+    reason="needs the photos or WORKSHOP_MIRROR")
 
 
-@pytest.mark.skipif(not (ROOT / "data/presidential_doggy_door/train").is_dir()
-                    and not os.environ.get("WORKSHOP_MIRROR"), reason="needs the photos or WORKSHOP_MIRROR")
-def test_benchmark_quick_mode_prints_the_ratio():
-    result = subprocess.run([sys.executable, "tools/benchmark_bo.py", "--quick"], cwd=ROOT,
-                            capture_output=True, text=True, timeout=300)
+def run_tool(*args):
+    """Run a tool of tools/ in the structural profile; return its stdout (it must succeed)."""
+    result = subprocess.run([sys.executable, *args], cwd=workshop.ROOT, capture_output=True, text=True,
+                            timeout=600, env=dict(os.environ, WORKSHOP_PROFILE="structural"))
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "Ratio (seed / notebooks):" in result.stdout
+    return result.stdout
+
+
+def test_benchmark_quick_mode_prints_the_ratio():
+    output = run_tool("tools/benchmark_bo.py", "--quick")
+    assert "Ratio (seed / notebooks):" in output
     for phase in ("seed: frozen base", "seed: fine-tuning", "notebooks: frozen base", "notebooks: fine-tuning"):
-        assert phase in result.stdout
+        assert phase in output
+
+
+def test_compare_recipes_quick_mode_measures_every_recipe():
+    output = run_tool("tools/compare_recipes.py", "--profile", "structural", "--quick")
+    assert "Structural profile: random weights and a few photos" in output
+    means = output.split("Means over the seeds")[1]
+    for recipe in ("cached (1 augmented copy)", "end-to-end (fresh augmentation)", "photos only (no augmentation)"):
+        assert recipe in means

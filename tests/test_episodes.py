@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 import build_episodes  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+from workshop import NOTEBOOKS  # noqa: E402  the one notebook list (conftest puts notebooks/ on the path)
 EPISODES = [ROOT / "_episodes" / f"{p.stem}.md" for p in NOTEBOOKS]  # one per notebook
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]+)\)")
 
@@ -54,20 +54,34 @@ def test_every_image_has_alt_text_and_exists(path):
 def test_front_matter_is_real(path):
     header = path.read_text().split("---\n")[1]
     assert "FIX" not in header
-    for key in build_episodes.FRONT_MATTER:
+    for key in build_episodes.FRONT_MATTER + ("notebook", "profile", "outputs_from"):
         assert re.search(rf"^{key}:", header, re.MULTILINE), key
+    assert f'notebook: "notebooks/{path.stem}.ipynb"' in header
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_each_notebook_has_an_exercise_with_a_hidden_solution(path):
+    """A code-writing challenge (task, skeleton with `...`, hidden solution that runs) and a
+    formative question (a challenge titled "Question", its answer hidden) in every notebook."""
     cells = nbformat.read(path, as_version=4).cells
     tags = [c.metadata.get("tags", []) for c in cells]
-    with_solution = [i for i, t in enumerate(tags[:-1]) if "challenge" in t and "solution" in tags[i + 1]]
-    assert with_solution, "add a markdown cell tagged challenge followed by a code cell tagged solution"
+    writing, questions = [], []
+    for i, t in enumerate(tags[:-2]):
+        if "challenge" not in t:
+            continue
+        if re.match(r"#+\s*Question", cells[i].source.strip()) and "solution" in tags[i + 1]:
+            questions.append(i)
+        skeleton = cells[i + 1]
+        if ("skip-execution" in tags[i + 1] and "nbval-skip" in tags[i + 1] and "..." in skeleton.source
+                and "solution" in tags[i + 2] and cells[i + 2].cell_type == "code"):
+            writing.append(i)
+    assert writing, "add a challenge, a skeleton cell with `...` (tags skip-execution, nbval-skip), a solution"
+    assert questions, "add a formative question: a challenge titled 'Question: ...' and its hidden answer"
     for i, t in enumerate(tags):
-        if "solution" in t and cells[i].cell_type == "code":
-            assert cells[i].metadata.get("jupyter", {}).get("source_hidden") is True
-            assert cells[i].execution_count is not None, "the solution must run (and is tested by nbval)"
+        if "solution" in t:  # code or markdown: the answer starts collapsed in Jupyter
+            assert cells[i].metadata.get("jupyter", {}).get("source_hidden") is True, f"cell {i}: hide the solution"
+            if cells[i].cell_type == "code":
+                assert cells[i].execution_count is not None, "the solution must run (and is tested by nbval)"
 
 
 def test_the_build_refuses_placeholder_front_matter(tmp_path):
@@ -83,6 +97,32 @@ def test_the_build_refuses_placeholder_front_matter(tmp_path):
         build_episodes.build(tmp_path / "09-x.ipynb", tmp_path)
 
 
+EPISODE_META = {"title": "T", "teaching": 5, "exercises": 5, "questions": ["q"], "objectives": ["o"],
+                "keypoints": ["k"]}
+OLD_SETUP_OUTPUT = "Profile: offline -- MobileNet alpha=0.25 (real ImageNet weights) stands in\nKeras cache: .keras\n"
+NEW_SETUP_OUTPUT = ("Profile: offline -- a small stand-in model\n"
+                    "Outputs below come from: MobileNet alpha=0.25 with real ImageNet weights, standing in for "
+                    "VGG16 (offline profile); VGG16's own numbers differ\nKeras cache: .keras\n")
+
+
+def _notebook(cells, setup_output=NEW_SETUP_OUTPUT):
+    """A small executed notebook: title, the setup cell with its output, then `cells`."""
+    setup = nbformat.v4.new_code_cell("import workshop\nsettings = workshop.setup()")
+    if setup_output is not None:
+        setup.outputs = [nbformat.v4.new_output("stream", name="stdout", text=setup_output)]
+    badge = nbformat.v4.new_markdown_cell("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
+                                          "(https://colab.research.google.com/github/x/y/blob/main/09-x.ipynb)",
+                                          metadata={"workshop": "colab-badge"})
+    title = nbformat.v4.new_markdown_cell("# T\n\nWhat this is about.\n\n```python\n# a comment, not a heading\n```")
+    return nbformat.v4.new_notebook(metadata={"episode": dict(EPISODE_META)}, cells=[badge, title, setup, *cells])
+
+
+def _build(tmp_path, notebook):
+    nbformat.write(notebook, tmp_path / "09-x.ipynb")
+    build_episodes.build(tmp_path / "09-x.ipynb", tmp_path)
+    return (tmp_path / "_episodes" / "09-x.md").read_text()
+
+
 def test_challenge_solution_callout_and_noise_are_rendered(tmp_path):
     png = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg=="
     code = nbformat.v4.new_code_cell("plt.title('A red dot')", metadata={"tags": ["solution"]})
@@ -90,25 +130,61 @@ def test_challenge_solution_callout_and_noise_are_rendered(tmp_path):
                                            text="I0000 00:00:17.1 1 port.cc:153] oneDNN custom operations\n"),
                     nbformat.v4.new_output("stream", name="stdout", text="\x1b[1mdone\x1b[0m\n"),
                     nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})]
-    notebook = nbformat.v4.new_notebook(metadata={"episode": {
-        "title": "T", "teaching": 5, "exercises": 5, "questions": ["q"], "objectives": ["o"],
-        "keypoints": ["k"]}}, cells=[
+    text = _build(tmp_path, _notebook([
         nbformat.v4.new_markdown_cell("### Challenge: draw\n\nDraw a dot.", metadata={"tags": ["challenge"]}),
         code,
-        nbformat.v4.new_markdown_cell("### Note\n\nKeras 3.", metadata={"tags": ["callout"]})])
-    nbformat.write(notebook, tmp_path / "09-x.ipynb")
-    build_episodes.build(tmp_path / "09-x.ipynb", tmp_path)
-    text = (tmp_path / "_episodes" / "09-x.md").read_text()
+        nbformat.v4.new_markdown_cell("### Note\n\nKeras 3.", metadata={"tags": ["callout"]})]))
     assert "> ## Challenge: draw" in text and "{: .challenge}" in text
-    assert "> > ## Solution" in text and "> {: .solution}" in text
-    assert "> > ![A red dot](../fig/09-x-1.png)" in text
-    assert "oneDNN" not in text and "\x1b" not in text and "> > done" in text
+    assert '> <details class="solution" markdown="1">\n> <summary>Solution</summary>' in text
+    assert "> </details>\n{: .challenge}" in text  # the solution sits inside the challenge box
+    assert "> ![A red dot](../fig/09-x-1.png)" in text
+    assert "oneDNN" not in text and "\x1b" not in text and "> done" in text
     assert "> ## Note" in text and "{: .callout}" in text
     assert (tmp_path / "fig" / "09-x-1.png").read_bytes().startswith(b"\x89PNG")
 
 
+def test_a_question_with_a_markdown_solution(tmp_path):
+    """Formative questions: a markdown challenge titled "Question..." and a markdown solution."""
+    text = _build(tmp_path, _notebook([
+        nbformat.v4.new_markdown_cell("### Question: which line?\n\nA, B or C?", metadata={"tags": ["challenge"]}),
+        nbformat.v4.new_markdown_cell("### Answer\n\nB, because *reasons*.", metadata={"tags": ["solution"]}),
+        nbformat.v4.new_markdown_cell("Next part.")]))
+    assert "> ## Question: which line?" in text and "{: .challenge .question}" in text
+    assert "> <summary>Solution: Answer</summary>\n>\n> B, because *reasons*.\n>\n> </details>" in text
+    assert text.rstrip().endswith("Next part.")
+
+
+def test_the_banner_names_the_model_behind_the_outputs(tmp_path):
+    header = _build(tmp_path, _notebook([])).split("---\n")[1]
+    assert 'profile: "offline"' in header
+    assert ('outputs_from: "MobileNet alpha=0.25 with real ImageNet weights, standing in for VGG16 '
+            '(offline profile); VGG16\'s own numbers differ"') in header
+    # notebooks executed by an older helper print only the Profile line: its description is shown
+    header = _build(tmp_path, _notebook([], OLD_SETUP_OUTPUT)).split("---\n")[1]
+    assert 'outputs_from: "MobileNet alpha=0.25 (real ImageNet weights) stands in"' in header
+    with pytest.raises(build_episodes.EpisodeError, match="execute the notebook"):
+        _build(tmp_path, _notebook([], None))
+
+
+def test_the_title_and_the_badge_are_left_to_the_page(tmp_path):
+    text = _build(tmp_path, _notebook([nbformat.v4.new_markdown_cell("# A second top heading\n\nText.")]))
+    body = text.split("---\n", 2)[2]
+    assert "colab-badge" not in body and not re.search("^# T$", body, re.MULTILINE)
+    assert body.lstrip().startswith("What this is about.")
+    assert "# a comment, not a heading" in body  # code in markdown is left alone
+    assert "## A second top heading" in body and "\n# A second" not in body
+
+
+def test_the_closing_key_points_list_is_left_to_the_page(tmp_path):
+    """The page shows the `keypoints` metadata in its own box; the notebook's copy would repeat it."""
+    text = _build(tmp_path, _notebook([nbformat.v4.new_markdown_cell("## Key points\n\n* k\n* more\n  words")]))
+    assert "## Key points" not in text
+    text = _build(tmp_path, _notebook([nbformat.v4.new_markdown_cell("## Key points\n\n* k\n\nAnd a remark.")]))
+    assert "## Key points" in text and "And a remark." in text  # prose is never dropped
+
+
 def _with_outputs_changed(path, old, new, tmp_path):
-    """A copy of a committed notebook with one piece of its printed output replaced."""
+    """A copy of a notebook with one piece of its printed output replaced."""
     notebook = nbformat.read(path, as_version=4)
     changed = 0
     for cell in notebook.cells:
@@ -124,15 +200,21 @@ def _with_outputs_changed(path, old, new, tmp_path):
 
 
 def test_timings_do_not_change_the_episode_but_results_do(tmp_path):
-    path = ROOT / "notebooks" / "03-transfer-learning.ipynb"
-    episode = Path("_episodes") / path.with_suffix(".md").name
-    out, copy = _with_outputs_changed(path, r"\d+ms/step", "987ms/step", tmp_path)
+    fit = nbformat.v4.new_code_cell("history = model.fit(train, epochs=1, verbose=2)")
+    fit.outputs = [nbformat.v4.new_output("stream", name="stdout", text=(
+        "Epoch 1/1\n87/87 - 2s - 23ms/step - loss: 0.2059 - val_binary_accuracy: 1.0000\n"
+        "Features computed in 5.7 s\n"))]
+    nbformat.write(_notebook([fit]), tmp_path / "09-x.ipynb")
+    build_episodes.build(tmp_path / "09-x.ipynb", tmp_path / "first")
+    episode = Path("_episodes") / "09-x.md"
+    assert "87/87 - loss: 0.2059" in (tmp_path / "first" / episode).read_text()
+    out, copy = _with_outputs_changed(tmp_path / "09-x.ipynb", r"\d+ms/step", "987ms/step", tmp_path / "timing")
     build_episodes.build(copy, out)
-    assert (out / episode).read_text() == (ROOT / episode).read_text()
-    out, copy = _with_outputs_changed(path, r"val_binary_accuracy: 1\.0000", "val_binary_accuracy: 0.5000",
-                                      tmp_path / "results")
+    assert (out / episode).read_text() == (tmp_path / "first" / episode).read_text()
+    out, copy = _with_outputs_changed(tmp_path / "09-x.ipynb", r"val_binary_accuracy: 1\.0000",
+                                      "val_binary_accuracy: 0.5000", tmp_path / "results")
     build_episodes.build(copy, out)
-    assert (out / episode).read_text() != (ROOT / episode).read_text()
+    assert (out / episode).read_text() != (tmp_path / "first" / episode).read_text()
 
 
 @pytest.mark.parametrize("line, shown", [

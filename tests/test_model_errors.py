@@ -1,12 +1,8 @@
-"""Bad input around saved models and cut layers gets a clear WorkshopError (issue 4)."""
-import sys
-from pathlib import Path
-
+"""Bad input around saved models and cut layers gets a clear WorkshopError."""
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "notebooks"))
-import workshop  # noqa: E402
+import workshop  # notebooks/workshop/ (conftest.py puts notebooks/ on the path)
 
 keras = pytest.importorskip("keras")
 

@@ -1,16 +1,31 @@
 """The committed notebooks: executed for real, in order, in the offline profile, claims stored."""
+import re
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+import workshop
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+from run_notebooks import TF_LOG_LINE  # noqa: E402
+
+NOTEBOOKS = workshop.NOTEBOOKS
+MACHINE_PATH = re.compile(r"/work/|/root/|/home/|/tmp/|\.venv\b|site-packages")
 
 
 def code_cells(path):
-    """The code cells of a notebook file."""
-    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+    """The code cells of a notebook file that run (exercise skeletons tagged skip-execution do not)."""
+    return [c for c in nbformat.read(path, as_version=4).cells
+            if c.cell_type == "code" and "skip-execution" not in c.metadata.get("tags", [])]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercise_skeletons_are_skipped_by_every_runner_and_stored_empty(path):
+    cells = nbformat.read(path, as_version=4).cells
+    for cell in [c for c in cells if "skip-execution" in c.metadata.get("tags", [])]:
+        assert "nbval-skip" in cell.metadata["tags"] and cell.outputs == [] and cell.execution_count is None
 
 
 def test_the_six_lessons_are_there():
@@ -27,9 +42,11 @@ def test_outputs_come_from_one_real_run_in_order(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_first_output_says_which_profile_ran(path):
+def test_first_output_says_which_profile_and_model_ran(path):
     texts = ["".join(o.get("text", "") for o in c.outputs) for c in code_cells(path)[:2]]
-    assert any(t.startswith("Profile: offline") for t in texts), texts
+    banner = next((t.splitlines() for t in texts if t.startswith("Profile: offline")), None)
+    assert banner, texts
+    assert banner[1].startswith("Outputs below come from: MobileNet alpha=0.25 with real ImageNet weights")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -37,3 +54,64 @@ def test_every_checked_cell_has_a_stored_output(path):
     checked = [c for c in code_cells(path) if "nbval-check-output" in c.metadata.get("tags", [])]
     assert len(checked) >= 2, "each notebook checks at least two of the lesson's claims"
     assert all(c.outputs for c in checked)
+
+
+def output_texts(path):
+    """Every text a notebook's stored outputs show: streams, text results, error tracebacks."""
+    for cell in code_cells(path):
+        for output in cell.outputs:
+            yield output.get("text", "")
+            yield output.get("data", {}).get("text/plain", "")
+            yield "\n".join(output.get("traceback", []))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_stored_outputs_hold_no_log_noise_or_machine_paths(path):
+    lines = [line for text in output_texts(path) for line in text.splitlines()]
+    noise = [line for line in lines if TF_LOG_LINE.match(line)]
+    assert noise == [], f"TensorFlow log lines (execute with tools/run_notebooks.py): {noise[:2]}"
+    paths = [line for line in lines if MACHINE_PATH.search(line)]
+    assert paths == [], f"machine paths in the outputs: {paths[:2]}"
+
+
+def test_the_log_filter_keeps_the_lesson_and_drops_the_noise():
+    from run_notebooks import without_log_lines
+    noise = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+             "I0000 00:00:1795565051.702435   11696 cpu_feature_guard.cc:227] This TensorFlow binary is optimized\n"
+             "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the "
+             "appropriate compiler flags.\n")
+    cells = [nbformat.v4.new_code_cell("import keras"), nbformat.v4.new_code_cell("model.fit()")]
+    cells[0].outputs = [nbformat.v4.new_output("stream", name="stderr", text=noise)]
+    cells[1].outputs = [nbformat.v4.new_output("stream", name="stderr", text=noise + "UserWarning: a real one\n"),
+                        nbformat.v4.new_output("stream", name="stdout", text="Epoch 1/1\n")]
+    cleaned = without_log_lines(nbformat.v4.new_notebook(cells=cells))
+    assert cleaned.cells[0].outputs == []
+    assert [o.text for o in cleaned.cells[1].outputs] == ["UserWarning: a real one\n", "Epoch 1/1\n"]
+
+
+SAVED_IN_HELPER = re.compile(r"# saved in the helper as workshop\.(\w+)\n")
+
+
+def test_functions_taught_in_a_notebook_are_the_helpers_code():
+    import inspect
+    taught = {match[1]: cell.source[match.end():].strip() for path in NOTEBOOKS for cell in code_cells(path)
+              for match in [SAVED_IN_HELPER.search(cell.source)] if match}
+    assert "extract_features" in taught, "notebook 3 teaches extract_features"
+    for name, source in taught.items():
+        helper = inspect.getsource(getattr(workshop, name)).strip()
+        assert source == helper, f"workshop.{name} is not the code its notebook teaches"
+
+
+def test_a_workshop_error_stops_the_run_with_its_message_only(tmp_path, capsys):
+    import run_notebooks
+    cell = (f"import sys\nsys.path.insert(0, {str(workshop.ROOT / 'notebooks')!r})\nimport workshop\n"
+            "raise workshop.MissingFilesError('The file x.h5 is not available.\\nTwo ways out: ...')")
+    path = tmp_path / "09-stops.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)]), path)
+    with pytest.raises(SystemExit) as stop:
+        run_notebooks.main([path])
+    message = str(stop.value)
+    assert message.startswith("09-stops.ipynb stopped (MissingFilesError, the notebook was not saved):")
+    assert message.endswith("The file x.h5 is not available.\nTwo ways out: ...")
+    assert "Traceback" not in message + capsys.readouterr().out
+    assert nbformat.read(path, as_version=4).cells[0].outputs == []  # not saved

@@ -1,6 +1,7 @@
 """The instructors' kit (tools/prefetch.py) and the readiness check (tools/preflight.py).
 
-Both run against the read-only mirror ../shared, with downloads switched off.
+preflight is a dry run of setup(): for each mirror layout and for a missing file, both must agree.
+Everything runs against copies or links of the read-only mirror ../shared, with downloads off.
 """
 import os
 import shutil
@@ -10,7 +11,13 @@ from pathlib import Path
 
 import pytest
 
+import workshop
+from workshop import files, profiles
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import preflight  # noqa: E402
+
 SHARED = Path(os.environ.get("WORKSHOP_TEST_MIRROR", ROOT.parent / "shared"))
 OFFLINE_WEIGHTS = ["imagenet_class_index.json", "mobilenet_2_5_224_tf.h5", "mobilenet_2_5_224_tf_no_top.h5"]
 pytestmark = pytest.mark.skipif(not (SHARED / "keras" / "models").is_dir(), reason="needs the ../shared mirror")
@@ -37,8 +44,7 @@ def kit(tmp_path_factory):
 
 def test_prefetch_copies_and_verifies_every_offline_file(kit):
     assert sorted(p.name for p in (kit / "keras" / "models").iterdir()) == OFFLINE_WEIGHTS
-    registry = (ROOT / "data" / "registry.tsv").read_text().splitlines()[1:]
-    assert all((kit / line.split("\t")[0]).is_file() for line in registry)
+    assert all((kit / path).is_file() for path in files.registry() if path.startswith("data/"))
     assert not list(kit.rglob("*.part"))
 
 
@@ -47,7 +53,7 @@ def test_prefetch_reports_a_missing_file_and_fails(tmp_path):
     (source / "keras" / "models").mkdir(parents=True)
     (source / "data").symlink_to(SHARED / "data")
     for name in OFFLINE_WEIGHTS[:-1]:  # the no-top MobileNet file is missing
-        shutil.copyfile(SHARED / "keras" / "models" / name, source / "keras" / "models" / name)
+        (source / "keras" / "models" / name).symlink_to(SHARED / "keras" / "models" / name)
     rc, output = run_tool("prefetch.py", "--profile", "offline", "--dest", tmp_path / "kit",
                           "--no-download", mirror=source)
     assert rc == 1, output
@@ -66,26 +72,67 @@ def test_prefetch_refuses_a_corrupt_file(tmp_path):
     assert not (tmp_path / "kit" / "keras" / "models" / "imagenet_class_index.json").exists()
 
 
-def test_preflight_is_ready_with_the_kit_and_downloads_nothing(kit, tmp_path):
+def test_preflight_is_ready_with_the_kit_and_writes_nothing(kit, tmp_path):
     cache = tmp_path / "empty-cache"
     cache.mkdir()
     rc, output = run_tool("preflight.py", "--profile", "offline", mirror=kit, keras_home=cache)
     assert rc == 0, output
     assert "keras 3." in output and "GPU:" in output
-    assert output.count("[ok]") == len(OFFLINE_WEIGHTS) + 4  # three weight files, four datasets
+    assert output.count("[ok]") == len(OFFLINE_WEIGHTS) + 4  # three weights files, four datasets
     assert list(cache.iterdir()) == []  # nothing fetched or written
 
 
 def test_preflight_names_what_is_missing_and_what_to_do(kit, tmp_path):
-    partial = tmp_path / "partial"
-    shutil.copytree(kit / "keras", partial / "keras")
-    (partial / "data").symlink_to(kit / "data")
-    (partial / "keras" / "models" / "mobilenet_2_5_224_tf.h5").unlink()
     cache = tmp_path / "empty-cache"
     cache.mkdir()
-    rc, output = run_tool("preflight.py", "--profile", "offline", mirror=partial, keras_home=cache)
-    assert rc == 1, output
-    assert "[MISSING] mobilenet_2_5_224_tf.h5" in output
-    assert "tools/prefetch.py --profile offline" in output
     rc, output = run_tool("preflight.py", "--profile", "full", mirror=kit, keras_home=cache)
-    assert rc == 1 and "[MISSING] vgg16_weights_tf_dim_ordering_tf_kernels.h5" in output, output
+    assert rc == 1, output
+    assert "[MISSING] vgg16_weights_tf_dim_ordering_tf_kernels.h5" in output
+    assert "tools/prefetch.py --profile full" in output
+
+
+# ---- preflight and setup() agree -------------------------------------------------------------
+def mirror_with(tmp_path, layout, leave_out=None):
+    """A mirror of links into ../shared: weights under `layout` (keras/models or models), photos under data/."""
+    mirror = tmp_path / "mirror"
+    (mirror / layout).mkdir(parents=True)
+    (mirror / "data").symlink_to(SHARED / "data")
+    for name in OFFLINE_WEIGHTS:
+        if name != leave_out:
+            (mirror / layout / name).symlink_to(SHARED / "keras" / "models" / name)
+    return mirror
+
+
+@pytest.fixture(autouse=True)
+def no_network_for_preflight(monkeypatch):
+    """preflight asks whether download hosts answer: here they never do."""
+    monkeypatch.setattr(preflight, "reachable", lambda host: False)
+
+
+def setup_verdict(mirror, monkeypatch):
+    """'ok', or the message setup() stops with, for every lesson model in the offline profile."""
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(mirror))
+    try:
+        workshop.setup(models=sorted(files.OFFLINE_STANDIN), data=["doggy_door_images"], profile="offline")
+    except workshop.MissingFilesError as error:
+        return str(error)
+    return "ok"
+
+
+@pytest.mark.parametrize("layout", ["keras/models", "models"])
+@pytest.mark.parametrize("leave_out", [None, "mobilenet_2_5_224_tf.h5"])
+def test_preflight_and_setup_agree(sandbox, monkeypatch, layout, leave_out):
+    mirror = mirror_with(sandbox, layout, leave_out)
+    verdicts = {Path(row.path).name: preflight.verdict([row], mirror)[0] for row in profiles.lesson_files("offline")}
+    assert not (sandbox / ".keras").exists()  # preflight copied nothing
+    said = setup_verdict(mirror, monkeypatch)
+    if leave_out is None:
+        assert set(verdicts.values()) == {"ok"} and said == "ok"
+    else:
+        assert verdicts[leave_out] == "MISSING" and leave_out in said and "Two ways out" in said
+        assert [n for n, v in verdicts.items() if v != "ok"] == [leave_out]
+
+
+def test_preflight_says_download_when_setup_would_download(sandbox, monkeypatch):
+    monkeypatch.setattr(preflight, "reachable", lambda host: True)
+    assert preflight.verdict(profiles.lesson_files("full")[:1], None)[0] == "download"

@@ -1,88 +1,74 @@
-"""The file registry, the mirror, the project's Keras cache and the offline error message."""
+"""The registry, the one fetch (cache, mirror, URL), setup's banner, datasets and Bo's door splits."""
 import shutil
 import time
 
 import pytest
 
 import workshop
+from workshop import files, profiles
 
-MIRROR = workshop.ROOT.parent / "shared"
+MIRROR = files.ROOT.parent / "shared"
 needs_mirror = pytest.mark.skipif(not (MIRROR / "keras" / "models").is_dir(),
                                   reason="the ../shared mirror is not beside the project")
+OFFLINE_WEIGHTS = ["imagenet_class_index.json", "mobilenet_2_5_224_tf.h5", "mobilenet_2_5_224_tf_no_top.h5"]
 
 
-@pytest.fixture
-def sandbox(tmp_path, monkeypatch):
-    """A project root and Keras cache in tmp_path, with the network switched off."""
-    monkeypatch.setattr(workshop, "ROOT", tmp_path)
-    monkeypatch.setattr(workshop, "DATA", tmp_path / "data")
-    monkeypatch.setattr(workshop, "KERAS_HOME", tmp_path / ".keras")
-    monkeypatch.setattr(workshop, "online", lambda *args, **kwargs: False)
-    return tmp_path
+def weights(name):
+    return files.entry(name)
 
 
-def test_every_weight_file_has_an_https_source_and_a_model():
-    used = {f for files in workshop.MODELS.values() for f in files}
-    assert used == set(workshop.WEIGHTS)
-    for name, (url, expected) in workshop.WEIGHTS.items():
-        assert url.startswith("https://") and url.endswith(name)
+def test_every_weights_file_has_an_https_source_a_hash_and_a_model():
+    rows = [r for p, r in files.registry().items() if p.startswith("keras/models/")]
+    assert {r.path.split("/")[-1] for r in rows} == {f for fs in files.MODELS.values() for f in fs}
+    for row in rows:
+        assert row.url.startswith("https://") and row.url.endswith(row.path.split("/")[-1])
         # Only MobileNetV2 has no published checksum at all (Keras checks none either).
-        assert expected is not None or name.startswith("mobilenet_v2"), name
-        assert expected is None or len(expected) in (32, 64)
+        assert len(row.hash) in (32, 64) or (row.hash == "" and "mobilenet_v2" in row.path), row.path
 
 
 def test_offline_profile_never_needs_the_big_models():
-    for model in workshop.MODELS:
-        assert all(f.startswith(("mobilenet_2_5", "imagenet_class")) for f in workshop.model_files(model, "offline"))
-    assert workshop.model_files("vgg16", "structural") == ["imagenet_class_index.json"]
+    for model in files.MODELS:
+        assert all(f.startswith(("mobilenet_2_5", "imagenet_class")) for f in profiles.model_files(model, "offline"))
+    assert profiles.model_files("vgg16", "structural") == ["imagenet_class_index.json"]
+    assert [r.path.split("/")[-1] for r in profiles.lesson_files("offline")] == OFFLINE_WEIGHTS
 
 
 @needs_mirror
-def test_mirror_weights_match_the_registry():
-    for name in ["imagenet_class_index.json", "mobilenet_2_5_224_tf.h5", "mobilenet_2_5_224_tf_no_top.h5"]:
-        assert workshop.check_file(MIRROR / "keras" / "models" / name, workshop.WEIGHTS[name][1]) is None
-
-
-@needs_mirror
-def test_every_registered_data_file_is_in_the_mirror_with_its_sha256():
-    rows = workshop.data_registry()
-    assert len(rows) == 974
-    bad = [r["path"] for r in rows if workshop.file_hash(MIRROR / r["path"]) != r["sha256"]]
-    assert bad == []
-    assert all(r["url"].startswith("https://raw.githubusercontent.com/") for r in rows)
+def test_every_registered_file_in_the_mirror_matches_its_hash():
+    rows = [r for p, r in files.registry().items() if p.startswith("data/")]
+    assert len(rows) == 974 and all(r.url.startswith("https://raw.githubusercontent.com/") for r in rows)
+    assert [r.path for r in rows + [weights(n) for n in OFFLINE_WEIGHTS]
+            if files.check_file(MIRROR / r.path, r.hash) is not None] == []
 
 
 def test_check_file_reports_a_mismatch(tmp_path):
     path = tmp_path / "x.bin"
     path.write_bytes(b"hello")
-    assert workshop.check_file(path, workshop.file_hash(path)) is None
-    assert workshop.check_file(path, workshop.file_hash(path, "md5")) is None
-    assert "checksum mismatch" in workshop.check_file(path, "0" * 64)
+    assert files.check_file(path, files.file_hash(path)) is None
+    assert files.check_file(path, files.file_hash(path, "md5")) is None
+    assert "checksum mismatch" in files.check_file(path, "0" * 64)
 
 
 @needs_mirror
-def test_weights_are_copied_from_the_mirror_into_the_project_cache(sandbox, capsys):
-    path = workshop.ensure_weights("mobilenet_2_5_224_tf_no_top.h5", MIRROR)
+@pytest.mark.parametrize("layout", ["keras/models", "models"])
+def test_weights_are_copied_from_either_mirror_layout_into_the_project_cache(sandbox, layout):
+    mirror = sandbox / "mirror"
+    (mirror / layout).mkdir(parents=True)
+    name = "mobilenet_2_5_224_tf_no_top.h5"
+    (mirror / layout / name).symlink_to(MIRROR / "keras" / "models" / name)
+    path = files.fetch(weights(name), mirror)
     assert path == sandbox / ".keras" / "models" / "mobilenet_2_5_224_tf_no_top.h5"
     assert path.stat().st_size == 2_108_140 and not path.is_symlink()
-    assert "mobilenet_2_5_224_tf_no_top.h5: verified" in capsys.readouterr().out
-    workshop.ensure_weights("mobilenet_2_5_224_tf_no_top.h5", None)  # now from the cache, no mirror needed
-    assert "mobilenet_2_5_224_tf_no_top.h5: verified" in capsys.readouterr().out
+    assert files.fetch(weights("mobilenet_2_5_224_tf_no_top.h5"), None) == path  # now from the cache
 
 
 @needs_mirror
-def test_the_reconstructed_top_file_is_accepted_and_said_so(sandbox, capsys):
-    workshop.ensure_weights("mobilenet_2_5_224_tf.h5", MIRROR)
-    assert "rebuilt from the no-top file" in capsys.readouterr().out
-
-
-@needs_mirror
-def test_a_corrupt_cached_file_is_replaced_from_the_mirror(sandbox, capsys):
+def test_a_corrupt_cached_file_is_replaced_from_the_mirror(sandbox):
     cached = sandbox / ".keras" / "models" / "imagenet_class_index.json"
     cached.parent.mkdir(parents=True)
     cached.write_text("{}")
-    workshop.ensure_weights("imagenet_class_index.json", MIRROR)
-    assert workshop.file_hash(cached) == workshop.WEIGHTS["imagenet_class_index.json"][1]
+    files.fetch(weights("imagenet_class_index.json"), MIRROR)
+    assert files.file_hash(cached) == weights("imagenet_class_index.json").hash
 
 
 def test_a_corrupt_mirror_file_is_reported_and_not_used(sandbox):
@@ -90,15 +76,42 @@ def test_a_corrupt_mirror_file_is_reported_and_not_used(sandbox):
     (mirror / "keras" / "models").mkdir(parents=True)
     (mirror / "keras" / "models" / "imagenet_class_index.json").write_text("not the real file")
     with pytest.raises(workshop.MissingFilesError) as error:
-        workshop.ensure_weights("imagenet_class_index.json", mirror)
-    message = str(error.value)
-    assert "checksum mismatch" in message and "(not used)" in message
+        files.fetch(weights("imagenet_class_index.json"), mirror)
+    assert "checksum mismatch" in str(error.value) and "(not used)" in str(error.value)
     assert not (sandbox / ".keras" / "models" / "imagenet_class_index.json").exists()
 
 
-def test_full_profile_offline_stops_at_once_with_two_ways_out(sandbox, monkeypatch):
-    monkeypatch.setenv("KERAS_HOME", str(sandbox / ".keras"))
-    monkeypatch.delenv("WORKSHOP_MIRROR", raising=False)
+@needs_mirror
+def test_setup_prints_the_banner_and_notes_the_rebuilt_top_file(sandbox, monkeypatch, capsys):
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
+    settings = workshop.setup(models=["vgg16"], profile="offline")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("Profile: offline -- ")
+    assert lines[1] == ("Outputs below come from: MobileNet alpha=0.25 with real ImageNet weights, standing in "
+                        "for VGG16 (offline profile); VGG16's own numbers and top categories differ")
+    assert any("rebuilt from the no-top file" in line for line in lines)
+    assert (sandbox / "output").is_dir() and settings.mirror == MIRROR.resolve()
+
+
+@pytest.mark.parametrize("profile, models, text", [
+    ("full", ["vgg16_notop"], "VGG16 with ImageNet weights, as taught (full profile)"),
+    ("structural", ["inception_v3_notop"], "InceptionV3 with RANDOM weights (structural test run): not predictions"),
+    ("offline", ["mobilenet_v2_160_notop"], "MobileNet alpha=0.25 with real ImageNet weights, standing in for "
+                                            "MobileNetV2 (offline profile); MobileNetV2's own numbers differ")])
+def test_the_banner_names_the_model_behind_the_outputs(profile, models, text):
+    assert profiles.outputs_come_from(models, profile) == text
+    assert "fewer epochs" not in profiles.PROFILES[profile]
+
+
+@pytest.mark.parametrize("profile, epochs, picked", [("full", 20, 150), ("offline", 10, 224), ("structural", 1, 150)])
+def test_settings_give_the_profiles_values(profile, epochs, picked):
+    settings = profiles.Settings(profile, None, files.KERAS_HOME)
+    assert settings.epochs(full=20, offline=10) == epochs
+    assert settings.pick(full=150, offline=224) == picked
+    assert settings.weights == (None if profile == "structural" else "imagenet")
+
+
+def test_full_profile_offline_stops_at_once_with_two_ways_out(sandbox):
     start = time.perf_counter()
     with pytest.raises(workshop.MissingFilesError) as error:
         workshop.setup(models=["vgg16"], profile="full")
@@ -109,20 +122,33 @@ def test_full_profile_offline_stops_at_once_with_two_ways_out(sandbox, monkeypat
     assert "Traceback" not in error.value._render_traceback_()[0]
 
 
-def test_unknown_profile_is_refused():
+def test_unknown_profile_or_model_is_refused(sandbox):
     with pytest.raises(workshop.WorkshopError, match="not a profile"):
         workshop.setup(profile="fast")
+    with pytest.raises(workshop.WorkshopError, match="not a model of the lesson"):
+        workshop.setup(models=["vgg61"], profile="offline")
 
 
 def test_mirror_variable_must_be_a_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("WORKSHOP_MIRROR", str(tmp_path / "nowhere"))
     with pytest.raises(workshop.WorkshopError, match="is not a folder"):
-        workshop.mirror_folder()
+        files.mirror_folder()
+
+
+def test_a_relative_mirror_is_found_from_the_notebooks_folder(monkeypatch, tmp_path):
+    # `WORKSHOP_MIRROR=kit jupyter lab notebooks/` from the project root: the kernel runs in notebooks/.
+    (tmp_path / "kit").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.setattr(files, "ROOT", tmp_path)
+    monkeypatch.chdir(tmp_path / "notebooks")
+    monkeypatch.setenv("WORKSHOP_MIRROR", "kit")
+    assert files.mirror_folder() == (tmp_path / "kit").resolve()
 
 
 @needs_mirror
 def test_dataset_is_copied_and_verified(sandbox):
     folder = workshop.dataset("doggy_door_images", MIRROR)
+    assert folder == sandbox / "data" / "doggy_door_images"
     assert sorted(p.name for p in folder.iterdir()) == ["brown_bear.jpg", "happy_dog.jpg", "sleepy_cat.jpg"]
 
 
@@ -135,19 +161,53 @@ def test_dataset_with_a_missing_mirror_file_is_reported(sandbox):
         workshop.dataset("doggy_door_images", mirror)
 
 
+def counts(folder):
+    """{split/class: number of photos} of an image folder."""
+    found = {}
+    for path in folder.rglob("*.jpg"):
+        key = str(path.parent.relative_to(folder))
+        found[key] = found.get(key, 0) + 1
+    return found
+
+
+@needs_mirror
+def test_bo_door_splits_follow_the_rule_and_are_made_once(sandbox, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
+    folder = workshop.bo_door_splits()
+    assert counts(folder) == {"train/bo": 13, "train/not_bo": 100, "valid/bo": 5, "valid/not_bo": 20,
+                              "test/bo": 10, "test/not_bo": 20}
+    assert sorted(p.name for p in (folder / "valid" / "bo").iterdir()) == [f"bo_{i}.jpg" for i in range(15, 20)]
+    assert (folder / "test" / "not_bo" / "121.jpg").exists() and (folder / "valid" / "not_bo" / "101.jpg").exists()
+    stamp = (folder / "train" / "bo" / "bo_1.jpg").stat().st_mtime_ns
+    assert workshop.bo_door_splits() == folder
+    assert (folder / "train" / "bo" / "bo_1.jpg").stat().st_mtime_ns == stamp  # nothing copied again
+
+
+@needs_mirror
+def test_the_structural_run_gets_tiny_copies(sandbox, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
+    monkeypatch.setitem(profiles._chosen, "profile", "structural")
+    assert set(counts(workshop.bo_door_splits()).values()) == {2}
+    tiny = workshop.dataset("cats_and_dogs_filtered")
+    assert counts(tiny) == {"train/cats": 2, "train/dogs": 2, "validation/cats": 2, "validation/dogs": 2}
+    assert len(list(workshop.dataset("doggy_door_images").iterdir())) == 3  # no class folders: all kept
+
+
+def test_the_notebook_list_is_the_lesson_in_order():
+    names = [p.name[:3] for p in workshop.NOTEBOOKS]
+    assert len(names) >= 6 and names == [f"{i:02d}-" for i in range(1, len(names) + 1)]
+
+
 def test_keras_home_is_the_projects_own_folder():
-    assert workshop.KERAS_HOME.resolve().is_relative_to(workshop.ROOT.resolve())
-    assert "shared" not in workshop.KERAS_HOME.parts
+    assert files.KERAS_HOME.resolve().is_relative_to(files.ROOT.resolve())
+    assert "shared" not in files.KERAS_HOME.parts
 
 
-def test_a_relative_mirror_is_found_from_the_notebooks_folder(monkeypatch):
-    # `WORKSHOP_MIRROR=kit jupyter lab notebooks/` from the project root: the kernel runs in notebooks/.
-    kit = workshop.ROOT / ".pytest-kit"
-    kit.mkdir(exist_ok=True)
-    try:
-        monkeypatch.chdir(workshop.ROOT / "notebooks")
-        monkeypatch.setenv("WORKSHOP_MIRROR", ".pytest-kit")
-        assert workshop.mirror_folder() == kit.resolve()
-    finally:
-        kit.rmdir()
-
+def test_setup_says_when_a_weights_file_has_no_checksum_to_verify(sandbox, monkeypatch, capsys):
+    """MobileNetV2's weights have no published hash: setup must not call them "verified"."""
+    fake = sandbox / "fake-weights.h5"
+    fake.write_bytes(b"not checked")
+    monkeypatch.setattr(files, "fetch", lambda entry, mirror=None: fake)
+    workshop.setup(models=["mobilenet_v2_160_notop"], profile="full")
+    line = next(line for line in capsys.readouterr().out.splitlines() if "mobilenet_v2" in line)
+    assert "NOT checked (no checksum is published for it)" in line and "verified" not in line

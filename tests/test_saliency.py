@@ -21,8 +21,8 @@ def photos():
 @pytest.fixture(scope="module")
 def mobilenet():
     """The offline stand-in classifier with its real ImageNet weights."""
-    for name in workshop.model_files("mobilenet_025", "offline") + workshop.model_files("mobilenet_025_notop", "offline"):
-        workshop.ensure_weights(name, SHARED)
+    for name in ["imagenet_class_index.json", "mobilenet_2_5_224_tf.h5", "mobilenet_2_5_224_tf_no_top.h5"]:
+        workshop.fetch(workshop.files.entry(name), SHARED)
     import keras
     return keras.applications.MobileNet(alpha=0.25, weights="imagenet")
 

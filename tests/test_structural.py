@@ -1,22 +1,22 @@
 """Structural runs: every notebook executes in the full profile's code path on Keras 3.
 
-The lesson's real architectures are built with random weights (weights=None) and one
-epoch, so every line runs offline. These runs prove the code works; their outputs
-are never shown as predictions and are not compared.
+The lesson's real architectures are built with random weights (weights=None), one epoch and a
+tiny copy of each photo folder (2 photos per class), so every line runs offline and fast. These
+runs prove the code works; their outputs are never shown as predictions and are not compared.
 """
-from pathlib import Path
-
 import pytest
-import workshop  # notebooks/workshop.py (conftest.py puts notebooks/ on the path)
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+import workshop  # notebooks/workshop/ (conftest.py puts notebooks/ on the path)
 
 
-def execute_structural(path, monkeypatch):
-    """Run a copy of a notebook in the structural profile; return it with its outputs."""
-    monkeypatch.setenv("WORKSHOP_PROFILE", "structural")
-    return workshop.execute_notebook(path, timeout=600)
+def snapshot():
+    """The files under notebooks/ (besides caches) and fig/, with their modification times."""
+    found = {}
+    for folder in (workshop.ROOT / "notebooks", workshop.ROOT / "fig"):
+        for path in folder.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts and ".ipynb_checkpoints" not in path.parts:
+                found[path] = path.stat().st_mtime_ns
+    return found
 
 
 def stdout_of(notebook):
@@ -25,11 +25,17 @@ def stdout_of(notebook):
                    for o in c.outputs if o.output_type == "stream")
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", workshop.NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_with_the_lessons_real_architectures(path, monkeypatch):
-    text = stdout_of(execute_structural(path, monkeypatch))
+    monkeypatch.setenv("WORKSHOP_PROFILE", "structural")
+    before = snapshot()
+    text = stdout_of(workshop.execute_notebook(path, timeout=600))
     assert "Profile: structural" in text
     assert "mobilenet_0.25" not in text.lower()  # the stand-in must not appear here
+    after = snapshot()
+    new = sorted(str(p.relative_to(workshop.ROOT)) for p in after if p not in before)
+    changed_figures = sorted(p.name for p in after if p.parent.name == "fig" and before.get(p, 0) != after[p])
+    assert new == [] and changed_figures == [], "save into workshop.OUTPUT, not beside the notebooks or in fig/"
 
 
 def test_vgg16_parameter_counts():

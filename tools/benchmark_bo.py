@@ -5,32 +5,27 @@ Usage:  python tools/benchmark_bo.py               # the full comparison (about 
 
 Both recipes use full VGG16 at 224 x 224 with RANDOM weights (weights=None): speed does not depend
 on the weights, and no download is needed. Only the seconds are meaningful, not the accuracies.
-  seed:      ImageDataGenerator + flow_from_directory (batch 8), fit(steps_per_epoch=12),
-             20 frozen epochs, then 10 epochs with the whole base unfrozen (RMSprop 1e-5).
-  notebooks: notebook 3 (frozen base's features of 1 augmented copy of the photos computed once,
-             head trained on them) and notebook 4 (frozen part below block5 computed once for
-             1 new augmented copy, block5 + head fine-tuned), with the full profile's settings.
+  seed:      the original course's train/ and valid/ photos (workshop.dataset); ImageDataGenerator +
+             flow_from_directory (batch 8), fit(steps_per_epoch=12), 20 frozen epochs, then 10 epochs
+             with the whole base unfrozen (RMSprop 1e-5).
+  notebooks: Bo's door splits (workshop.bo_door_splits(): 113 training and 25 validation photos), as
+             notebook 3 does it (the frozen base's features of 1 augmented copy computed once, the head
+             trained 20 epochs on them) and then notebook 4 (the part below block5 computed once for
+             1 new augmented copy; block5 + head fine-tuned with BatchNormalization layers kept frozen,
+             RMSprop 1e-5, at most 5 epochs with EarlyStopping(monitor="val_loss", patience=3,
+             restore_best_weights=True)): the full profile's settings.
+With WORKSHOP_PROFILE=structural both read the tiny copies of the photos (2 per class folder).
 """
 import argparse
+import contextlib
 import os
 import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "notebooks"))
-import workshop  # noqa: E402  (notebooks/workshop.py: features_of)
-SEED = 42
-
-
-def data_folder():
-    """The presidential_doggy_door folder: the project's data/, else the mirror's copy."""
-    for base in (ROOT, Path(os.environ.get("WORKSHOP_MIRROR", ROOT / "../shared"))):
-        folder = base / "data" / "presidential_doggy_door"
-        if (folder / "train").is_dir():
-            return folder
-    sys.exit("No data/presidential_doggy_door: run notebook 3's setup cell or set WORKSHOP_MIRROR.")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
+import workshop  # noqa: E402
 
 
 def parse_args():
@@ -42,7 +37,7 @@ def parse_args():
     parser.add_argument("--copies", type=int, default=1,
                         help="augmented copies of the training set in the notebooks' recipe (full profile: 1)")
     parser.add_argument("--finetune-epochs", type=int, default=5,
-                        help="the notebooks' fine-tuning epochs (full profile: 5), before --epochs-scale")
+                        help="the notebooks' most fine-tuning epochs (full profile: 5), before --epochs-scale")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: --epochs-scale 0.05 --image-size 64, copies 1")
     parser.add_argument("--only", choices=["seed", "notebooks"], help="run one recipe only")
@@ -57,16 +52,13 @@ def epochs(n, scale):
     return max(1, round(n * scale))
 
 
+@contextlib.contextmanager
 def timed(phases, name):
-    """Context manager that records the seconds spent in a phase."""
-    class _Timer:
-        def __enter__(self):
-            self.start = time.perf_counter()
-
-        def __exit__(self, *exc):
-            phases[name] = time.perf_counter() - self.start
-            print(f"  {name}: {phases[name]:.1f} s", flush=True)
-    return _Timer()
+    """Record and print the seconds spent in a phase."""
+    start = time.perf_counter()
+    yield
+    phases[name] = time.perf_counter() - start
+    print(f"  {name}: {phases[name]:.1f} s", flush=True)
 
 
 def vgg16_base(size):
@@ -75,15 +67,15 @@ def vgg16_base(size):
     return keras.applications.VGG16(include_top=False, weights=None, input_shape=(size, size, 3))
 
 
-def seed_recipe(folder, args, phases):
+def seed_recipe(args, phases):
     """The original lesson's code (Keras 2 era), as far as it still runs on Keras 3."""
     import keras
     from tensorflow.keras.preprocessing.image import ImageDataGenerator
-    size = args.image_size
+    folder, size = workshop.dataset("presidential_doggy_door", quiet=True), args.image_size
     datagen = ImageDataGenerator(samplewise_center=True, rotation_range=10, zoom_range=0.1,
                                  width_shift_range=0.1, height_shift_range=0.1,
                                  horizontal_flip=True, vertical_flip=False)
-    flow = dict(target_size=(size, size), color_mode="rgb", class_mode="binary", batch_size=8, seed=SEED)
+    flow = dict(target_size=(size, size), color_mode="rgb", class_mode="binary", batch_size=8, seed=workshop.SEED)
     train_it = datagen.flow_from_directory(str(folder / "train"), **flow)
     valid_it = datagen.flow_from_directory(str(folder / "valid"), **flow)
     base_model = vgg16_base(size)
@@ -105,72 +97,84 @@ def seed_recipe(folder, args, phases):
                   epochs=epochs(10, args.epochs_scale), verbose=0)
 
 
-def notebooks_recipe(folder, args, phases):
-    """Notebooks 3 and 4 in the full profile (VGG16), condensed."""
-    import keras
+def augmented_features(extractor, train_images, valid_images, augmentation, copies):
+    """Features of `copies` augmented copies of the training photos, then of the validation photos."""
     import numpy as np
     from keras.applications.vgg16 import preprocess_input
-    size = args.image_size
+    parts = [workshop.extract_features(extractor, train_images, preprocess_input, augmentation)
+             for _ in range(copies)]
+    return (np.concatenate([f for f, _ in parts]), np.concatenate([l for _, l in parts]),
+            *workshop.extract_features(extractor, valid_images, preprocess_input))
+
+
+def new_augmentation():
+    """Notebooks 3 and 4's augmentation layers, seeded as they are."""
+    import keras
+    workshop.set_seeds()  # the same random augmentations on every run
+    return keras.Sequential([keras.layers.RandomRotation(10 / 360), keras.layers.RandomZoom(0.1),
+                             keras.layers.RandomTranslation(0.1, 0.1), keras.layers.RandomFlip("horizontal")],
+                            name="augmentation")
+
+
+def notebooks_recipe(args, phases):
+    """Notebooks 3 and 4 in the full profile (VGG16), condensed: the same layers, settings and order."""
+    import keras
+    photos, size = workshop.bo_door_splits(), args.image_size
     load = dict(image_size=(size, size), batch_size=32, label_mode="binary", shuffle=False, verbose=False)
-    train_images = keras.utils.image_dataset_from_directory(folder / "train", **load)
-    valid_images = keras.utils.image_dataset_from_directory(folder / "valid", **load)
-    augmentation = keras.Sequential([keras.layers.RandomRotation(10 / 360), keras.layers.RandomZoom(0.1),
-                                     keras.layers.RandomTranslation(0.1, 0.1),
-                                     keras.layers.RandomFlip("horizontal")])
-
-    def training_set(extractor):
-        """Features of `copies` augmented copies of the training photos; and of the validation photos."""
-        parts = [workshop.features_of(extractor, train_images, preprocess_input, augmentation)
-                 for _ in range(args.copies)]
-        return (np.concatenate([f for f, _ in parts]), np.concatenate([l for _, l in parts]),
-                *workshop.features_of(extractor, valid_images, preprocess_input))
-
+    train_images = keras.utils.image_dataset_from_directory(photos / "train", **load)
+    valid_images = keras.utils.image_dataset_from_directory(photos / "valid", **load)
     loss = keras.losses.BinaryCrossentropy(from_logits=True)
     base_model = vgg16_base(size)
     base_model.trainable = False
     head = keras.Sequential([keras.Input(shape=base_model.output.shape[1:]),
-                             keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1)])
-    with timed(phases, "notebooks: frozen base, features once"):
-        train_x, train_y, valid_x, valid_y = training_set(base_model)
+                             keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1)], name="head")
+    with timed(phases, "notebooks: frozen base, features once"):  # notebook 3
+        train_x, train_y, valid_x, valid_y = augmented_features(base_model, train_images, valid_images,
+                                                                new_augmentation(), args.copies)
     with timed(phases, "notebooks: frozen base, head on features"):
-        head.compile(optimizer="rmsprop", loss=loss, metrics=[keras.metrics.BinaryAccuracy()])
+        workshop.set_seeds()
+        head.compile(optimizer="rmsprop", loss=loss, metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)])
         head.fit(train_x, train_y, batch_size=8, epochs=epochs(20, args.epochs_scale),
                  validation_data=(valid_x, valid_y), verbose=0)
 
-    top_start = base_model.layers.index(base_model.get_layer("block5_conv1"))
+    top_start = base_model.layers.index(base_model.get_layer("block5_conv1"))  # notebook 4
     base_model.trainable = True
-    for layer in base_model.layers[:top_start]:
-        layer.trainable = False
+    for index, layer in enumerate(base_model.layers):
+        if index < top_start or isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    augmentation = new_augmentation()
     frozen_part = keras.Model(base_model.input, base_model.layers[top_start - 1].output)
     top_input = keras.Input(shape=frozen_part.output.shape[1:])
     x = top_input
     for layer in base_model.layers[top_start:]:
-        x = layer(x, training=False)
-    top_model = keras.Model(top_input, head(x))
+        x = layer(x)
+    top_model = keras.Model(top_input, head(x), name="top_block_and_head")
     with timed(phases, "notebooks: fine-tuning, frozen part once"):
-        train_x, train_y, valid_x, valid_y = training_set(frozen_part)
+        train_x, train_y, valid_x, valid_y = augmented_features(frozen_part, train_images, valid_images,
+                                                                augmentation, args.copies)
     with timed(phases, "notebooks: fine-tuning block5 + head"):
+        workshop.set_seeds()
+        stop_early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
         top_model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-5), loss=loss,
-                          metrics=[keras.metrics.BinaryAccuracy()])
+                          metrics=[keras.metrics.BinaryAccuracy(threshold=0.0)])
         top_model.fit(train_x, train_y, batch_size=8, epochs=epochs(args.finetune_epochs, args.epochs_scale),
-                      validation_data=(valid_x, valid_y), verbose=0)
+                      validation_data=(valid_x, valid_y), callbacks=[stop_early], verbose=0)
 
 
 def main():
     """Run both recipes and print seconds per phase and the overall ratio."""
     args = parse_args()
-    folder = data_folder()
     import keras
     import tensorflow as tf
-    keras.utils.set_random_seed(SEED)
+    keras.utils.set_random_seed(workshop.SEED)
     print(f"Bo benchmark: VGG16 (random weights) at {args.image_size}px, epochs x{args.epochs_scale}, "
           f"{os.cpu_count()} CPU(s), TensorFlow {tf.__version__}, Keras {keras.__version__}", flush=True)
     phases = {}
     if args.only != "notebooks":
-        seed_recipe(folder, args, phases)
+        seed_recipe(args, phases)
         keras.backend.clear_session()
     if args.only != "seed":
-        notebooks_recipe(folder, args, phases)
+        notebooks_recipe(args, phases)
     seed = sum(v for k, v in phases.items() if k.startswith("seed"))
     ours = sum(v for k, v in phases.items() if k.startswith("notebooks"))
     print(f"Total: seed recipe {seed:.1f} s, notebooks' recipe {ours:.1f} s")

@@ -7,14 +7,23 @@ notebook always gives byte-identical episodes and figures.
 
 Notebook conventions (see CONTRIBUTING.md):
 * notebook metadata `episode`: title, teaching, exercises, questions, objectives, keypoints;
-* markdown tagged `challenge` becomes a challenge block, the code cells tagged
-  `solution` right after it become its solution block; `callout` becomes a callout;
+* the setup cell's output names the profile and the model behind the outputs
+  (`Profile: <name> -- <description>` and `Outputs below come from: <text>`): they go into
+  the front matter (`profile`, `outputs_from`), and the site shows them as a banner;
+* the notebook's title heading (`# ...`) is left out (the page shows the title), and so are
+  the "Open in Colab" badge cell (the page links to Colab from `_config.yml`'s `repository`)
+  and a closing "## Key points" cell that is only a list (the page shows `keypoints`);
+* markdown tagged `challenge` becomes a challenge block: an exercise, or a formative question
+  when its title starts with "Question" (then also styled `.question`); the cells tagged
+  `solution` right after it (code or markdown) become its solution, a `<details>` block that
+  stays closed until clicked; `callout` becomes a callout;
 * a code cell's metadata `alt` (a string, or one string per image) gives the images'
   alt text; otherwise it comes from the figure's title in the code, the photo's file
   name, or the preceding markdown cell.
 """
 import argparse
 import base64
+import html
 import json
 import re
 import sys
@@ -23,7 +32,8 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+sys.path.insert(0, str(ROOT / "notebooks"))  # the helper, as notebooks import it
+from workshop import NOTEBOOKS  # noqa: E402  the one notebook list
 FRONT_MATTER = ("title", "teaching", "exercises", "questions", "objectives", "keypoints")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # TensorFlow/absl/oneDNN/CUDA log lines that a notebook run writes to stderr.
@@ -46,6 +56,13 @@ TIMINGS = [
     (re.compile(r"\b(in|took) \d+(?:\.\d+)? (s|ms|seconds|min)\b"), r"\1 … \2"),  # "trained in 2.9 s"
 ]
 SETUP_CELL_MARK = "colab-setup"  # metadata "workshop" of the synced Colab cell: plumbing, not lesson
+BADGE_CELL_MARK = "colab-badge"  # metadata "workshop" of the badge cell: the page has its own links
+# What setup() prints first: the profile, and (newer helper) the model behind the outputs.
+PROFILE_LINE = re.compile(r"^Profile: (?P<name>[\w-]+) -- (?P<description>.+?)\s*$", re.MULTILINE)
+OUTPUTS_LINE = re.compile(r"^Outputs below come from: (?P<text>.+?)\s*$", re.MULTILINE)
+# The notebook's closing "## Key points" cell repeats the `keypoints` metadata, which the page shows.
+KEY_POINTS_HEADING = re.compile(r"#{1,3}\s*Key points\s*", re.IGNORECASE)
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
 
 class EpisodeError(Exception):
@@ -56,7 +73,8 @@ class EpisodeError(Exception):
 # Front matter
 # ----------------------------------------------------------------------------
 def front_matter(notebook, name):
-    """The Carpentries YAML header from the notebook's `episode` metadata; fail loudly if incomplete."""
+    """The Carpentries YAML header from the notebook's `episode` metadata and its setup output;
+    fail loudly if incomplete."""
     episode = notebook.metadata.get("episode")
     if not isinstance(episode, dict):
         raise EpisodeError(f"{name}: notebook metadata has no 'episode' entry ({', '.join(FRONT_MATTER)}).")
@@ -73,7 +91,27 @@ def front_matter(notebook, name):
     for key in ("questions", "objectives", "keypoints"):
         lines.append(f"{key}:")
         lines += [f"- {_quote(item)}" for item in episode[key]]
+    profile, outputs_from = outputs_source(notebook, name)
+    lines += [f"notebook: {_quote('notebooks/' + name + '.ipynb')}",
+              f"profile: {_quote(profile)}", f"outputs_from: {_quote(outputs_from)}"]
     return "\n".join(lines + ["---", ""])
+
+
+def outputs_source(notebook, name):
+    """(profile, the model behind the outputs) as the notebook's setup cell printed them.
+
+    The helper prints `Profile: <name> -- <description>` and then
+    `Outputs below come from: <text>`; notebooks executed with an older helper print only the
+    first line, whose description then stands in for the second."""
+    for cell in notebook.cells:
+        text = "".join(output.get("text", "") for output in cell.get("outputs", [])
+                       if output.get("output_type") == "stream" and output.get("name") == "stdout")
+        profile = PROFILE_LINE.search(ANSI.sub("", text))
+        if cell.cell_type == "code" and profile:
+            outputs = OUTPUTS_LINE.search(ANSI.sub("", text))
+            return profile["name"], outputs["text"] if outputs else profile["description"]
+    raise EpisodeError(f"{name}: no setup output 'Profile: <name> -- ...' found: execute the notebook "
+                       "(bash run.sh lesson) so that its outputs, and the model behind them, are known.")
 
 
 def _quote(text):
@@ -130,28 +168,49 @@ class Episode:
         self.notebook, self.stem = notebook, stem
         self.figures = {}  # file name -> PNG bytes
         self.last_markdown = ""
+        self.title_seen = False  # the first `# ` heading is the page title
 
     def markdown(self):
         """The whole episode: front matter, then every cell in order."""
         parts, cells, i = [front_matter(self.notebook, self.stem)], self.notebook.cells, 0
         while i < len(cells):
             cell, tags = cells[i], cells[i].metadata.get("tags", [])
-            if cell.cell_type == "markdown" and "challenge" in tags:
-                solutions = []
+            if cell.metadata.get("workshop") == BADGE_CELL_MARK:
+                pass  # the page links to the notebook and to Colab itself
+            elif cell.cell_type == "markdown" and is_key_points_list(cell.source):
+                pass  # the page shows the front matter's keypoints (the same list) in its own box
+            elif cell.cell_type == "markdown" and "challenge" in tags:
+                skeletons, solutions = [], []  # the learner's prepared cell(s), then the hidden answer
+                while i + 1 < len(cells) and "skip-execution" in cells[i + 1].metadata.get("tags", []):
+                    i += 1
+                    skeletons.append(cells[i])
                 while i + 1 < len(cells) and "solution" in cells[i + 1].metadata.get("tags", []):
                     i += 1
                     solutions.append(cells[i])
-                parts.append(self.challenge(cell, solutions))
+                parts.append(self.challenge(cell, skeletons, solutions))
             elif cell.cell_type == "markdown" and "callout" in tags:
                 parts.append(self.boxed(cell.source, "callout", "Callout"))
             elif cell.cell_type == "markdown":
-                parts.append(cell.source.rstrip() + "\n")
+                parts.append(self.prose(cell.source))
             elif cell.cell_type == "code" and cell.metadata.get("workshop") != SETUP_CELL_MARK:
                 parts.append(self.code(cell))
             if cell.cell_type == "markdown":
                 self.last_markdown = cell.source
             i += 1
         return "\n".join(part for part in parts if part.strip())
+
+    def prose(self, source):
+        """A markdown cell as it stands, less the notebook's title: the first `# ` heading is the
+        page's title (shown by the layout), any later one becomes `## ` so headings stay in order."""
+        lines, in_fence = source.rstrip().splitlines(), None
+        for n, line in enumerate(lines):
+            fence = re.match(r"^\s*(`{3,}|~{3,})", line)
+            if fence and (in_fence is None or fence[1].startswith(in_fence)):
+                in_fence = None if in_fence else fence[1]
+            elif in_fence is None and line.startswith("# "):
+                lines[n] = None if not self.title_seen else "#" + line
+                self.title_seen = True
+        return "\n".join(line for line in lines if line is not None).strip("\n") + "\n"
 
     def code(self, cell):
         """A code cell's source block, then its outputs (text blocks and figures)."""
@@ -178,14 +237,36 @@ class Episode:
         alt = alt_text(cell, k, count, self.last_markdown) or f"Figure {len(self.figures)} of {self.stem}"
         return f"![{alt}](../fig/{name})\n"
 
-    def challenge(self, cell, solutions):
-        """A challenge block with its solution block nested inside."""
+    def challenge(self, cell, skeletons, solutions):
+        """A challenge block (an exercise or a formative question): the task, the code skeleton the
+        learner fills in, and the solution as a `<details>` block, closed until the reader clicks it."""
         inner = cell.source.rstrip() + "\n"
+        for skeleton in skeletons:
+            inner += "\n" + fenced(skeleton.source, "language-python")
         if solutions:
-            body = "\n".join(self.code(c) if c.cell_type == "code" else c.source.rstrip() + "\n"
-                             for c in solutions)
-            inner += "\n" + self.boxed("## Solution\n\n" + body, "solution", "Solution")
-        return self.boxed(inner, "challenge", "Challenge")
+            inner += "\n" + self.solution(solutions)
+        heading = HEADING.match(inner.splitlines()[0])
+        question = heading and re.match(r"question\b", heading[2], re.IGNORECASE)
+        return self.boxed(inner, "challenge question" if question else "challenge", "Challenge")
+
+    def solution(self, cells):
+        """The solution cells (code with outputs, or markdown) in a closed `<details>` block.
+        A markdown solution's first heading becomes the summary ("Solution: ...")."""
+        summary, parts = "Solution", []
+        for cell in cells:
+            if cell.cell_type == "code":
+                parts.append(self.code(cell))
+                continue
+            lines = cell.source.strip().splitlines()
+            heading = HEADING.match(lines[0]) if lines else None
+            if heading and not parts and summary == "Solution":
+                summary, lines = heading[2], lines[1:]
+            parts.append("\n".join(lines).strip("\n") + "\n")
+            self.last_markdown = cell.source
+        summary = summary if summary.lower().startswith("solution") else f"Solution: {summary}"
+        body = "\n".join(part for part in parts if part.strip())
+        return (f'<details class="solution" markdown="1">\n<summary>{html.escape(summary)}</summary>\n\n'
+                f"{body.rstrip()}\n\n</details>\n")
 
     @staticmethod
     def boxed(text, style, default_title):
@@ -196,7 +277,15 @@ class Episode:
         else:
             lines = [f"## {default_title}", ""] + lines
         quoted = [("> " + line) if line else ">" for line in lines]
-        return "\n".join(quoted + [f"{{: .{style}}}", ""])
+        classes = " ".join("." + name for name in style.split())
+        return "\n".join(quoted + [f"{{: {classes}}}", ""])
+
+
+def is_key_points_list(markdown):
+    """True for a cell that is only a "Key points" heading and a bulleted list."""
+    lines = [line for line in markdown.strip().splitlines() if line.strip()]
+    return bool(lines) and KEY_POINTS_HEADING.fullmatch(lines[0].strip()) is not None and all(
+        re.match(r"([*-] |\s+\S)", line) for line in lines[1:])
 
 
 def alt_text(cell, k, count, previous_markdown):

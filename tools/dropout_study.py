@@ -1,10 +1,13 @@
 """Does Dropout(0.2) reduce overfitting with the offline stand-in? Several seeds, one table.
 
-Usage: python tools/dropout_study.py [--seeds 42,1,2] [--modes static,fresh,fresh_only] [--epochs 15]
-Needs the offline weights and cats_and_dogs_filtered (WORKSHOP_MIRROR, e.g. ../shared). About 5-6 min on 2 cores.
+Usage: python tools/dropout_study.py [--seeds 42,1,2] [--modes notebook,static,fresh,fresh_only] [--epochs 15]
+                                     [--cut-layer conv_pw_12_relu]
+Needs the offline weights and cats_and_dogs_filtered (WORKSHOP_MIRROR, e.g. ../shared). 24 runs: several minutes on
+2 idle cores (the earlier 18-run version took 5-6 min); 47 min measured on a busy shared 2-core machine.
 
 Notebook 5's head (Flatten -> Dense(1024, relu) -> [Dropout(0.2)] -> Dense(1, sigmoid), RMSprop 1e-4) on
-MobileNet alpha=0.25 cut at conv_pw_13_relu (224 px), trained on features computed once:
+MobileNet alpha=0.25 cut at conv_pw_12_relu (224 px; notebook 5's offline cut), trained on features computed once:
+  notebook:   the 600 photos' features plus one augmented copy, every epoch (what notebook 5 does offline)
   static:     the 600 photos' features every epoch
   fresh:      each epoch a different version: the photos, then augmented copy 1, 2, ... (like a generator)
   fresh_only: each epoch a different augmented copy only
@@ -24,9 +27,10 @@ def parse_args():
     """Command-line options."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", default="42,1,2")
-    parser.add_argument("--modes", default="static,fresh,fresh_only")
+    parser.add_argument("--modes", default="notebook,static,fresh,fresh_only")
     parser.add_argument("--epochs", type=int, default=15)
     parser.add_argument("--copies", type=int, default=6, help="augmented copies of the training photos")
+    parser.add_argument("--cut-layer", default="conv_pw_12_relu", help="where to cut MobileNet (notebook 5's cut)")
     return parser.parse_args()
 
 
@@ -81,15 +85,19 @@ def main():
     valid_images = keras.utils.image_dataset_from_directory(
         workshop.DATA / "cats_and_dogs_filtered/validation", **load)
     base = keras.applications.MobileNet(alpha=0.25, input_shape=(224, 224, 3), include_top=False, weights="imagenet")
-    cut_model = keras.Model(base.input, base.get_layer("conv_pw_13_relu").output)
+    cut_model = keras.Model(base.input, base.get_layer(args.cut_layer).output)
     augmentation = keras.Sequential([
         keras.layers.RandomRotation(40 / 360), keras.layers.RandomTranslation(0.2, 0.2),
         keras.layers.RandomShear(0.2, 0.2), keras.layers.RandomZoom(0.2), keras.layers.RandomFlip("horizontal")])
-    photos = workshop.features_of(cut_model, train_images, preprocess_input)
-    copies = [workshop.features_of(cut_model, train_images, preprocess_input, augmentation)
+    photos = workshop.extract_features(cut_model, train_images, preprocess_input)
+    copies = [workshop.extract_features(cut_model, train_images, preprocess_input, augmentation)
               for _ in range(args.copies)]
-    valid = workshop.features_of(cut_model, valid_images, preprocess_input)
-    data = {"static": lambda: photos, "fresh": lambda: epoch_versions([photos] + copies),
+    valid = workshop.extract_features(cut_model, valid_images, preprocess_input)
+    photos_and_copy = tuple(np.concatenate([a, b]) for a, b in zip(photos, copies[0]))
+    print(f"MobileNet alpha=0.25 cut at {args.cut_layer}: features {photos[0].shape[1:]}; "
+          f"{args.epochs} epochs per run", flush=True)
+    data = {"notebook": lambda: photos_and_copy, "static": lambda: photos,
+            "fresh": lambda: epoch_versions([photos] + copies),
             "fresh_only": lambda: epoch_versions(copies)}
     print(f"{'mode':11s} {'seed':>4s} {'dropout':>7s} {'train acc':>9s} {'val acc':>7s} "
           f"{'val loss (last 5)':>17s} {'gap (last 5)':>12s}", flush=True)

@@ -1,6 +1,7 @@
-"""Write data/registry.tsv (path, sha256, public URL, licence) from a mirror's MANIFEST.tsv.
+"""Rebuild the photo rows of data/registry.tsv (path, hash, public URL, licence) from a mirror's MANIFEST.tsv.
 
 Usage: python tools/make_registry.py ../shared/MANIFEST.tsv
+The weights rows (keras/models/...) are kept as they are: their URLs and hashes are Keras' own.
 Only metadata is written; the images themselves are never committed.
 """
 import csv
@@ -8,19 +9,22 @@ import sys
 from pathlib import Path
 
 RAW = "https://raw.githubusercontent.com/{source_repo}/{source_commit}/{source_path}"
+REGISTRY = Path(__file__).resolve().parents[1] / "data" / "registry.tsv"
 
 
 def main(manifest):
-    """Keep the data/ rows of the manifest and give each its pinned public URL."""
+    """Keep the registry's weights rows; write one row per data/ file of the manifest, with its pinned URL."""
+    with open(REGISTRY, newline="") as stream:
+        kept = [r for r in csv.DictReader(stream, delimiter="\t") if not r["path"].startswith("data/")]
     with open(manifest, newline="") as stream:
         rows = [r for r in csv.DictReader(stream, delimiter="\t") if r["path_in_shared"].startswith("data/")]
-    out = Path(__file__).resolve().parent.parent / "data" / "registry.tsv"
-    with open(out, "w", newline="") as stream:
+    with open(REGISTRY, "w", newline="") as stream:
         writer = csv.writer(stream, delimiter="\t", lineterminator="\n")
-        writer.writerow(["path", "sha256", "url", "licence"])
+        writer.writerow(["path", "hash", "url", "licence"])
+        writer.writerows([r["path"], r["hash"], r["url"], r["licence"]] for r in kept)
         for r in sorted(rows, key=lambda r: r["path_in_shared"]):
             writer.writerow([r["path_in_shared"], r["sha256"], RAW.format(**r), r["licence_attribution"]])
-    print(f"wrote {len(rows)} rows to {out}")
+    print(f"wrote {len(kept)} weights rows and {len(rows)} data rows to {REGISTRY}")
 
 
 if __name__ == "__main__":

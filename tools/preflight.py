@@ -1,28 +1,103 @@
 """Check, without downloading anything, that this machine is ready for the workshop.
 
-Usage: python tools/preflight.py [--profile full|offline]
-Prints one screen (TensorFlow/Keras versions, GPU or CPU, weights and data for the
-profile, and what to do about each missing piece); exits 1 when something is missing.
-The mirror folder comes from WORKSHOP_MIRROR, the profile by default from WORKSHOP_PROFILE.
-In a notebook: `import workshop; workshop.preflight("offline")`.
+Usage: python tools/preflight.py [--profile full|offline|all]
+A dry run of what workshop.setup() does in every notebook: each weights file and photo is looked
+for in the same places, in the same order, with the same checks (workshop.files.locate: the
+project's cache, then the mirror in WORKSHOP_MIRROR, laid out as keras/models/ or models/ and data/):
+  [ok]        found and verified: setup() uses it
+  [download]  not here, but its URL answers: setup() downloads it
+  [MISSING]   setup() stops with the "two ways out" message
+Also prints the versions and the GPU. Exits 1 when anything is MISSING.
 """
 import argparse
+import functools
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "notebooks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
 import workshop  # noqa: E402
+from workshop import files  # noqa: E402
+
+
+@functools.cache
+def reachable(host):
+    """True if a download host answers (asked once per host)."""
+    return files.online(host)
+
+
+def verdict(rows, mirror):
+    """('ok'|'download'|'MISSING', detail) for registered files, exactly as setup() would fetch them."""
+    places, missing = {"in the cache": 0, "in the mirror": 0, "to download": 0}, []
+    for row in rows:
+        found, where, problems = files.locate(row, mirror)
+        if found is not None:
+            places[f"in the {where}"] += 1
+        elif reachable(row.url.split("/")[2]):
+            places["to download"] += 1
+        else:
+            missing.append("; ".join(problems) or "not cached, not in the mirror, no network")
+    if missing:
+        return "MISSING", missing[0] if len(rows) == 1 else f"{len(missing)} of {len(rows)} missing, e.g. {missing[0]}"
+    state = "download" if places["to download"] else "ok"
+    if len(rows) == 1:
+        checked = "verified" if rows[0].hash else "NOT checked (no published checksum)"
+        return state, next(f"{checked}, {where}" if where != "to download" else "setup() downloads it"
+                           for where, n in places.items() if n)
+    return state, f"{len(rows)} files: " + ", ".join(f"{n} {'verified ' * (where != 'to download')}{where}"
+                                                     for where, n in places.items() if n)
+
+
+def versions():
+    """TensorFlow and Keras versions, read without importing them (KERAS_HOME stays free)."""
+    found = []
+    for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "keras"):
+        try:
+            found.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return ", ".join(found) or "TensorFlow and Keras are NOT installed (pip install -r requirements.txt)"
+
+
+def preflight(profile):
+    """Print one screen: versions, GPU, weights and data for a profile, what to do; True if ready."""
+    mirror = files.mirror_folder()
+    gpu = workshop.profiles.gpu_name()
+    print(f"Workshop preflight -- profile {profile!r}")
+    print(f"  Python {sys.version.split()[0]}; {versions()}")
+    print(f"  GPU: {gpu}" if gpu else "  GPU: none found -- CPU only (fine offline; the full profile is slow)")
+    print(f"  Keras cache: {files.KERAS_HOME}; mirror: {mirror or 'none (WORKSHOP_MIRROR not set)'}")
+    todo = ["TensorFlow/Keras"] if "NOT installed" in versions() else []
+    print("Weights:")
+    for row in workshop.profiles.lesson_files(profile):
+        state, detail = verdict([row], mirror)
+        print(f"  [{state}] {Path(row.path).name}: {detail}")
+        todo += [row.path] if state == "MISSING" else []
+    print("Data:")
+    for name in sorted({path.split("/")[1] for path in files.registry() if path.startswith("data/")}):
+        state, detail = verdict(files.dataset_entries(name), mirror)
+        print(f"  [{state}] {name}: {detail}")
+        todo += [f"data/{name}"] if state == "MISSING" else []
+    if not todo:
+        print("Ready: setup() finds or downloads everything this profile needs.")
+        return True
+    print(f"NOT READY: {len(todo)} missing piece(s). What to do:\n"
+          f"  - online, once: python tools/prefetch.py --profile {profile} --dest ~/workshop-mirror\n"
+          "    then set WORKSHOP_MIRROR=~/workshop-mirror (or just run the notebooks online: setup() downloads)\n"
+          "  - offline: set WORKSHOP_MIRROR to your instructor's kit (USB stick, shared drive)\n"
+          "  - no full-size weights at all: use WORKSHOP_PROFILE=offline")
+    return False
 
 
 def main(argv=None):
     """Print the preflight screen; exit 0 when ready, 1 when something is missing."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--profile", choices=["full", "offline"],
+    parser.add_argument("--profile", choices=["full", "offline", "all"],
                         default=os.environ.get("WORKSHOP_PROFILE", "full"))
     args = parser.parse_args(argv)
     try:
-        ready = workshop.preflight(args.profile)
+        ready = preflight(args.profile)
     except workshop.WorkshopError as error:
         sys.exit(f"preflight: {error}")
     sys.exit(0 if ready else 1)

@@ -2,25 +2,45 @@
 
 Usage: python tools/run_notebooks.py [notebooks/NN-name.ipynb ...]
 The profile comes from WORKSHOP_PROFILE (default: full); offline also needs WORKSHOP_MIRROR.
+TensorFlow's C++ log lines are removed from the stored outputs (they differ on every machine).
 Afterwards the episodes and figures of these notebooks are rebuilt (tools/build_episodes.py).
 """
 import os
+import re
 import sys
 import time
 from pathlib import Path
 
 import nbformat
+from nbclient.exceptions import CellExecutionError
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "notebooks"))
-import workshop  # noqa: E402  (notebooks/workshop.py: executes notebooks the same way everywhere)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
+import workshop  # noqa: E402
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+# TensorFlow/absl/oneDNN log lines written by C++ code to stderr: noise, different on every machine.
+TF_LOG_LINE = re.compile(
+    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
+    r"|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ "  # absl's prefix: I0000 00:00:1795565051.702435
+    r"|To enable the following instructions: .* rebuild TensorFlow"
+    r"|.*(oneDNN custom operations|TF_ENABLE_ONEDNN_OPTS))")
+WORKSHOP_ERRORS = {"WorkshopError", "MissingFilesError", "ImageLoadError"}
+
+
+def without_log_lines(notebook):
+    """The notebook with TensorFlow's log lines removed from stderr outputs (and outputs left empty)."""
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]:
+            output.text = "".join(line for line in output.text.splitlines(keepends=True)
+                                  if not TF_LOG_LINE.match(line))
+        cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text)]
+    return notebook
 
 
 def execute(path, timeout=1800):
     """Run one notebook top to bottom in its own folder and save it with its outputs."""
-    nbformat.write(workshop.execute_notebook(path, timeout), path)
+    nbformat.write(without_log_lines(workshop.execute_notebook(path, timeout)), path)
 
 
 def main(paths):
@@ -29,8 +49,13 @@ def main(paths):
     print(f"Executing {len(paths)} notebook(s) in the {profile!r} profile")
     for path in paths:
         start = time.perf_counter()
-        execute(path)
-        print(f"  {path.relative_to(ROOT)}: {time.perf_counter() - start:.0f} s")
+        try:
+            execute(path)
+        except CellExecutionError as error:
+            if error.ename not in WORKSHOP_ERRORS:
+                raise
+            sys.exit(f"{path.name} stopped ({error.ename}, the notebook was not saved):\n{error.evalue}")
+        print(f"  {path.name}: {time.perf_counter() - start:.0f} s")
     # The lesson website (_episodes/, fig/) is rebuilt from exactly what just ran.
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import build_episodes  # tools/build_episodes.py, beside this file
@@ -38,4 +63,4 @@ def main(paths):
 
 
 if __name__ == "__main__":
-    main([Path(p).resolve() for p in sys.argv[1:]] or NOTEBOOKS)
+    main([Path(p).resolve() for p in sys.argv[1:]] or workshop.NOTEBOOKS)

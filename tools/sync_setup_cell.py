@@ -1,122 +1,104 @@
-"""Put the current "Open in Colab" badge and Colab setup cell into every notebook.
+"""Write the "Open in Colab" badge and the Colab bootstrap cell into every notebook (and the README's badges).
 
 Usage: python tools/sync_setup_cell.py [notebooks/NN-name.ipynb ...] [--check]
-The two cells are kept here, in ONE place. The badge becomes the notebook's first cell;
-the setup cell its first code cell (right after the title cell). Running the tool
-again replaces them in place (they are found by their metadata "workshop" mark).
-A notebook that changed must be executed again (bash run.sh lesson).
---check only reports notebooks that are out of date (exit 1), changing nothing.
+Both come from ONE setting, the repository's address on GitHub: `repository: owner/name` in
+_config.yml (the lesson website reads it too). Set it there when the lesson is published or forked,
+then run this tool and execute the notebooks again (bash run.sh lesson).
+The badge becomes a notebook's first cell, the bootstrap cell its first code cell (after the title);
+running the tool again replaces them in place (found by their metadata "workshop" mark).
+--check only reports what is out of date (exit 1), changing nothing.
 """
 import argparse
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
-# The project's public home. Change it here (and in README.md) when you fork the lesson,
-# then run this tool so every notebook's badge and Colab cell point at your copy.
-REPO_URL = "https://github.com/carpentries-incubator/pretrained-transfer-learning"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "notebooks"))  # the helper, as notebooks import it
+from workshop import NOTEBOOKS  # noqa: E402
+
+FALLBACK_REPOSITORY = "carpentries-incubator/pretrained-transfer-learning"  # an assumption until published
 BRANCH = "main"
 BADGE_MARK, SETUP_MARK = "colab-badge", "colab-setup"
+COLAB_LINK = re.compile(r"https://colab\.research\.google\.com/github/[\w.-]+/[\w.-]+/blob/[\w.-]+/notebooks/")
+BOOTSTRAP = '''\
+import os, sys  # on Colab: fetch the lesson's files once (elsewhere this cell does nothing)
+if "google.colab" in sys.modules and not os.path.exists("workshop/__init__.py"):
+    !test -d {name} || git clone --quiet --depth 1 https://github.com/{repository} {name}
+    %cd {name}/notebooks'''
 
-BADGE = ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]"
-         "({colab}/github/{repo}/blob/{branch}/notebooks/{name})")
 
-SETUP_CELL = '''\
-# Colab setup (the same cell in every notebook; in Jupyter on your own computer it does nothing).
-# On Google Colab it fetches the workshop's files, installs what is missing and checks for a GPU.
-import importlib.util
-import os
-import shutil
-import subprocess
-import sys
+def repository(config=ROOT / "_config.yml"):
+    """owner/name from `repository:` in _config.yml (the one setting), else the fallback."""
+    text = config.read_text() if config.exists() else ""
+    found = re.search(r"""^repository:\s*["']?([\w.-]+/[\w.-]+)""", text, re.MULTILINE)
+    return found[1] if found else FALLBACK_REPOSITORY
 
-REPO_URL = "{repo_url}"  # the project's public home (change it in a fork)
-ON_COLAB = "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in os.environ
 
-if not ON_COLAB:
-    print("Not on Colab: no setup needed.")
-else:
-    if not os.path.exists("workshop.py"):  # a lone notebook: fetch the helper module and the registry
-        if not os.path.isdir("/content/workshop"):
-            subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, "/content/workshop"], check=True)
-        %cd /content/workshop/notebooks
-    needed = {{"tensorflow": "tensorflow", "keras": "keras", "PIL": "pillow", "scipy": "scipy",
-              "matplotlib": "matplotlib", "h5py": "h5py", "ipywidgets": "ipywidgets"}}
-    missing = [package for module, package in needed.items() if importlib.util.find_spec(module) is None]
-    if missing:
-        print("Installing", ", ".join(missing))
-        subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *missing], check=True)
-    has_gpu = shutil.which("nvidia-smi") is not None and subprocess.run(
-        ["nvidia-smi", "-L"], capture_output=True).returncode == 0
-    if has_gpu:
-        print("Colab is ready, with a GPU.")
-    else:
-        print("WARNING: no GPU. The full profile will be very slow. Choose Runtime > Change runtime type"
-              " > T4 GPU, then run this cell again.")
-'''
+def colab_link(name):
+    """The address that opens a notebook of this repository on Colab."""
+    return f"https://colab.research.google.com/github/{repository()}/blob/{BRANCH}/notebooks/{name}"
 
 
 def badge_cell(name):
     """The markdown cell with the "Open in Colab" badge of a notebook."""
-    repo = REPO_URL.removeprefix("https://github.com/")
-    source = BADGE.format(colab="https://colab.research.google.com", repo=repo, branch=BRANCH, name=name)
+    source = f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_link(name)})"
     return nbformat.v4.new_markdown_cell(source, metadata={"workshop": BADGE_MARK})
 
 
 def setup_cell():
-    """The Colab setup code cell (its output is not compared by nbval)."""
-    return nbformat.v4.new_code_cell(SETUP_CELL.format(repo_url=REPO_URL).rstrip("\n"),
-                                     metadata={"workshop": SETUP_MARK, "tags": ["nbval-ignore-output"]})
+    """The Colab bootstrap code cell (prints nothing outside Colab; nbval ignores its output)."""
+    source = BOOTSTRAP.format(repository=repository(), name=repository().split("/")[1])
+    return nbformat.v4.new_code_cell(source, metadata={"workshop": SETUP_MARK, "tags": ["nbval-ignore-output"]})
 
 
 def synced(notebook, name):
-    """The notebook's cells with the current badge first and the setup cell as first code cell."""
+    """The notebook's cells with the current badge first and the bootstrap cell after the title."""
     cells = [c for c in notebook.cells if c.metadata.get("workshop") not in (BADGE_MARK, SETUP_MARK)]
     old = {c.metadata.get("workshop"): c for c in notebook.cells if c.metadata.get("workshop")}
-    setup = setup_cell()
-    if SETUP_MARK in old and old[SETUP_MARK].source == setup.source:
-        setup = old[SETUP_MARK]  # unchanged: keep its id and stored output
-    badge = badge_cell(name)
-    if BADGE_MARK in old and old[BADGE_MARK].source == badge.source:
-        badge = old[BADGE_MARK]
+    new = {BADGE_MARK: badge_cell(name), SETUP_MARK: setup_cell()}
+    for mark, cell in new.items():
+        if mark in old and old[mark].source == cell.source:
+            new[mark] = old[mark]  # unchanged: keep its id and stored output
     after_title = 1 if cells and cells[0].cell_type == "markdown" else 0
-    return [badge, *cells[:after_title], setup, *cells[after_title:]]
+    return [new[BADGE_MARK], *cells[:after_title], new[SETUP_MARK], *cells[after_title:]]
 
 
-def is_current(path):
-    """True if a notebook already has the current badge and setup cell in place."""
-    notebook = nbformat.read(path, as_version=4)
-    return [c.source for c in synced(notebook, path.name)] == [c.source for c in notebook.cells]
+def readme_synced(text):
+    """The README with every Colab link pointing at this repository."""
+    return COLAB_LINK.sub(colab_link(""), text)
 
 
-def sync(path):
-    """Insert or update the two cells in one notebook file; return True if it changed."""
+def sync(path, check=False):
+    """Insert or update the two cells in one notebook file; return True if it was (or, checking, is) stale."""
     notebook = nbformat.read(path, as_version=4)
     cells = synced(notebook, path.name)
     if [c.source for c in cells] == [c.source for c in notebook.cells]:
         return False
-    notebook.cells = cells
-    nbformat.write(notebook, path)
+    if not check:
+        notebook.cells = cells
+        nbformat.write(notebook, path)
     return True
 
 
 def main(argv=None):
-    """Sync (or --check) the given notebooks, default all."""
+    """Sync (or --check) the given notebooks, default all of them and the README."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
-    parser.add_argument("--check", action="store_true", help="report out-of-date notebooks only")
+    parser.add_argument("--check", action="store_true", help="report out-of-date files only")
     args = parser.parse_args(argv)
-    stale = []
-    for path in args.notebooks or NOTEBOOKS:
-        if args.check:
-            stale += [] if is_current(path) else [path]
-        elif sync(path):
-            print(f"  updated {path.name}: execute it again (bash run.sh lesson)")
-    if stale:
-        sys.exit("Out of date (run python tools/sync_setup_cell.py): " + ", ".join(p.name for p in stale))
+    stale = [path.name for path in args.notebooks or NOTEBOOKS if sync(path, args.check)]
+    readme = ROOT / "README.md"
+    if not args.notebooks and readme_synced(readme.read_text()) != readme.read_text():
+        stale.append(readme.name)
+        if not args.check:
+            readme.write_text(readme_synced(readme.read_text()))
+    if args.check and stale:
+        sys.exit("Out of date (run python tools/sync_setup_cell.py): " + ", ".join(stale))
+    for name in stale:
+        print(f"  updated {name}" + (": execute it again (bash run.sh lesson)" if name.endswith(".ipynb") else ""))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,133 @@
+"""The doggy doors: try your own photo, and Grad-CAM saliency maps (why did the door open?)."""
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .errors import WorkshopError
+from .images import imagenet_labels, load_image
+
+
+def door_report(photo, predict, door, top=3, name="uploaded_photo"):
+    """The top ImageNet classes and the door's decision for a photo (a path, or an uploaded file's bytes)."""
+    if isinstance(photo, (bytes, bytearray, memoryview)):  # an upload: write it to a file first
+        path = Path(tempfile.mkdtemp(prefix="photo-")) / Path(name).name
+        path.write_bytes(bytes(photo))
+    else:
+        path = Path(photo)
+    load_image(path)  # a clear ImageLoadError for anything that is not a usable photo
+    predictions, labels = np.asarray(predict(path)).reshape(-1), imagenet_labels()
+    best = np.argsort(predictions)[::-1][:top]
+    return {"photo": path, "top": [(labels[i], float(predictions[i])) for i in best], "decision": door(path)}
+
+
+def try_photo(photo, predict, door, name="uploaded_photo"):
+    """Show a photo with its top-3 classes and the door's decision; return the report."""
+    import matplotlib.pyplot as plt
+    report = door_report(photo, predict, door, name=name)
+    plt.figure(figsize=(4, 4))
+    plt.imshow(load_image(report["photo"]).astype("uint8"))
+    plt.title(report["decision"])
+    plt.axis("off")
+    plt.show()
+    for label, probability in report["top"]:
+        print(f"  {label:30s} {probability:.3f}")
+    print("Door:", report["decision"])
+    return report
+
+
+def door_widget(predict, door):
+    """An upload button: each photo uploaded is shown with its top-3 classes and the decision."""
+    import ipywidgets
+    upload = ipywidgets.FileUpload(accept="image/*", multiple=False, description="Your photo")
+    output = ipywidgets.Output()
+
+    def on_upload(change):
+        output.clear_output()
+        with output:
+            for item in change["new"]:
+                try:
+                    try_photo(item["content"], predict, door, name=item["name"])
+                except WorkshopError as error:
+                    print(error)
+
+    upload.observe(on_upload, names="value")
+    return ipywidgets.VBox([upload, output])
+
+
+# ---- Why did the door open? Grad-CAM ----------------------------------------
+def all_layers(model):
+    """Every layer of a model from input to output, each nested model's layers right after it."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from all_layers(layer)
+
+
+def last_conv_layer(model):
+    """The name of the last layer with an image-like (h, w > 1) output, also inside a nested base."""
+    for layer in reversed([layer for layer in all_layers(model) if not hasattr(layer, "layers")]):
+        shape = layer.output.shape
+        if len(shape) == 4 and (shape[1] or 2) > 1:  # a feature map, not a 1x1 head
+            return layer.name
+    raise WorkshopError(f"Model {model.name!r} has no convolutional layer for a saliency map.")
+
+
+def _run_and_capture(model, layer_name, batch):
+    """Run the model on a batch and keep the output of the layer called `layer_name` (at any depth)."""
+    layer = next((found for found in all_layers(model) if found.name == layer_name), None)
+    if layer is None:
+        raise WorkshopError(f"No layer {layer_name!r} in model {model.name!r}. "
+                            f"Try workshop.last_conv_layer(model) = {last_conv_layer(model)!r}.")
+    captured, original, own = [], layer.call, "call" in vars(layer)
+
+    def call_and_keep(*args, **kwargs):
+        captured.append(original(*args, **kwargs))
+        return captured[-1]
+
+    layer.call = call_and_keep  # on this layer object only, for this one call
+    try:
+        output = model(batch, training=False)
+    finally:
+        if own:
+            layer.call = original
+        else:
+            del layer.call  # back to the class's method
+    return captured[-1], output
+
+
+def grad_cam(model, batch, layer_name=None, class_index=None):
+    """Grad-CAM: a (h, w) map in 0..1 of where `layer_name`'s features raised the class score."""
+    import tensorflow as tf
+    batch = tf.convert_to_tensor(np.asarray(batch, dtype="float32")[:1])
+    with tf.GradientTape() as tape:
+        tape.watch(batch)  # record every operation, also those of a frozen base
+        features, output = _run_and_capture(model, layer_name or last_conv_layer(model), batch)
+        if output.shape[-1] == 1:  # one unit (bo vs not_bo): evidence for class 1, or against it
+            activation = getattr(model.layers[-1], "activation", None)  # sigmoid: probabilities, else logits
+            threshold = 0.5 if getattr(activation, "__name__", "") == "sigmoid" else 0.0
+            index = int(float(output[0, 0]) > threshold) if class_index is None else class_index
+            score = output[0, 0] if index == 1 else -output[0, 0]
+        else:
+            index = int(tf.argmax(output[0])) if class_index is None else class_index
+            score = output[0, index]
+    weights = tf.reduce_mean(tape.gradient(score, features), axis=(0, 1, 2))  # how much each feature map matters
+    cam = tf.nn.relu(tf.reduce_sum(features[0] * weights, axis=-1)).numpy()
+    return cam / cam.max() if cam.max() > 0 else cam
+
+
+def show_saliency(photo_path, heatmap, title=None, opacity=0.45):
+    """Show a photo beside the same photo with the Grad-CAM heatmap laid over it."""
+    import matplotlib.pyplot as plt
+    from PIL import Image
+    photo = load_image(photo_path)
+    heat = Image.fromarray(np.uint8(255 * np.clip(heatmap, 0, 1))).resize(photo.shape[1::-1], Image.BILINEAR)
+    overlay = (1 - opacity) * photo + opacity * plt.get_cmap("jet")(np.asarray(heat) / 255.0)[..., :3] * 255
+    figure, axes = plt.subplots(1, 2, figsize=(8, 4))
+    for axis, image, caption in zip(axes, [photo, overlay], ["photo", "Grad-CAM: where the evidence is"]):
+        axis.imshow(image.astype("uint8"))
+        axis.set_title(caption)
+        axis.axis("off")
+    figure.suptitle(title or Path(photo_path).name)
+    figure.tight_layout()
+    plt.show()

@@ -1,0 +1,172 @@
+"""Every path, hash, mirror, registry and download rule of the workshop, in one place.
+
+`fetch` takes a file from the cache (.keras/models/ for weights, data/ for photos), else from the
+WORKSHOP_MIRROR folder, else from its public URL, and uses it only if its hash matches
+data/registry.tsv. `locate` is the same search, changing nothing (tools/preflight.py).
+"""
+import collections
+import csv
+import functools
+import hashlib
+import os
+import shutil
+import socket
+import urllib.request
+from pathlib import Path
+
+from .errors import MissingFilesError, WorkshopError
+
+ROOT = Path(__file__).resolve().parents[2]  # the repository (this file is notebooks/workshop/files.py)
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))  # the lesson, in order
+DATA = ROOT / "data"
+OUTPUT = ROOT / "output"  # what the notebooks save (weights, models, figures); git-ignored
+KERAS_HOME = Path(os.environ.get("WORKSHOP_KERAS_HOME") or ROOT / ".keras")
+REGISTRY = DATA / "registry.tsv"
+
+# A model of the lesson -> the registered files it needs in the full profile, and its offline stand-in.
+MODELS = {
+    "vgg16": ["vgg16_weights_tf_dim_ordering_tf_kernels.h5", "imagenet_class_index.json"],
+    "vgg16_notop": ["vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"],
+    "inception_v3_notop": ["inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"],
+    "mobilenet_v2_160_notop": ["mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5"],
+    "mobilenet_025": ["mobilenet_2_5_224_tf.h5", "imagenet_class_index.json"],
+    "mobilenet_025_notop": ["mobilenet_2_5_224_tf_no_top.h5"],
+}
+OFFLINE_STANDIN = {"vgg16": "mobilenet_025", "vgg16_notop": "mobilenet_025_notop",
+                   "inception_v3_notop": "mobilenet_025_notop", "mobilenet_v2_160_notop": "mobilenet_025_notop"}
+# Known, documented variants accepted besides the public hash (sha256 -> why).
+ACCEPTED_VARIANTS = {
+    "b49bed58e265eff51a88328b559bb90b7d001b2dc1fd1464c48d184fab66c22a":
+        "mobilenet_2_5_224_tf.h5 rebuilt from the no-top file's leftover HDF5 data "
+        "(same ImageNet weights; see the mirror's MANIFEST.md)",
+}
+
+
+# One registry row: the path (also in a mirror), the hash (md5 or sha256), the public URL, the licence.
+Entry = collections.namedtuple("Entry", "path hash url licence")
+
+
+@functools.cache
+def registry():
+    """Every registered file by its path: keras/models/<weights file> or data/<dataset>/...."""
+    with open(REGISTRY, newline="") as stream:
+        return {row["path"]: Entry(**row) for row in csv.DictReader(stream, delimiter="\t")}
+
+
+def entry(name):
+    """The registry row of a weights file name or of a registered path."""
+    found = registry().get(name) or registry().get(f"keras/models/{name}")
+    if found is None:
+        raise WorkshopError(f"{name!r} is not in {REGISTRY}.")
+    return found
+
+
+def dataset_entries(name):
+    """The registry rows of data/<name>/."""
+    rows = [row for path, row in registry().items() if path.startswith(f"data/{name}/")]
+    if not rows:
+        raise WorkshopError(f"No dataset called {name!r} in {REGISTRY}.")
+    return rows
+
+
+def file_hash(path, algorithm="sha256"):
+    """The hex digest of a file."""
+    with open(path, "rb") as stream:
+        return hashlib.file_digest(stream, algorithm).hexdigest()
+
+
+def check_file(path, expected):
+    """None if the file matches its expected hash (or a known variant), else the reason."""
+    if not expected:
+        return None  # no published hash (MobileNetV2's weights): Keras checks none either
+    actual = file_hash(path, "md5" if len(expected) == 32 else "sha256")
+    if actual == expected or file_hash(path) in ACCEPTED_VARIANTS:
+        return None
+    return f"checksum mismatch: expected {expected}, got {actual}"
+
+
+def mirror_folder():
+    """The offline mirror folder from WORKSHOP_MIRROR (relative to here or to the project), or None."""
+    value = os.environ.get("WORKSHOP_MIRROR")
+    if not value:
+        return None
+    for path in (Path(value).expanduser(), ROOT / value):
+        if path.is_dir():
+            return path.resolve()
+    raise WorkshopError(f"WORKSHOP_MIRROR={value} is not a folder (looked in {Path.cwd()} and in "
+                        f"{ROOT}). Point it at the folder made by `python tools/prefetch.py` "
+                        "(or at ../shared in CI), preferably as an absolute path.")
+
+
+def online(host="storage.googleapis.com", timeout=3.0):
+    """True if the download host answers quickly (so an offline room never hangs)."""
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def local_path(row, into=None):
+    """Where a file is kept: into/<path> (a kit), else the Keras cache or the project's data/."""
+    if into is not None:
+        return Path(into) / row.path
+    if row.path.startswith("keras/models/"):
+        return KERAS_HOME / "models" / Path(row.path).name
+    return ROOT / row.path
+
+
+def locate(row, mirror=None, into=None):
+    """(verified copy or None, 'cache'/'mirror', problems): the search `fetch` does, changing nothing."""
+    places = [("cache", local_path(row, into))]
+    if mirror is not None:
+        places.append(("mirror", Path(mirror) / row.path))
+        if row.path.startswith("keras/models/"):  # a mirror may also hold weights in models/
+            places.append(("mirror", Path(mirror) / "models" / Path(row.path).name))
+    problems = []
+    for where, path in places:
+        if path.exists():
+            problem = check_file(path, row.hash)
+            if problem is None:
+                return path, where, problems
+            problems.append(f"{where} copy {path}: {problem} (not used)")
+    return None, None, problems
+
+
+def fetch(row, mirror=None, into=None, download=True):
+    """Put one verified file in place (cache, else mirror, else its URL); return its path."""
+    target = local_path(row, into)
+    found, where, problems = locate(row, mirror, into)
+    if where == "mirror":
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(found, target)
+    if found is not None:
+        return target
+    target.unlink(missing_ok=True)  # a copy that failed its check
+    problems.append(_download(row, target) if download else "downloads switched off")
+    if problems[-1] is None:
+        return target
+    error = MissingFilesError("\n".join([
+        f"The file {row.path} is not available.", *("  - " + p for p in problems), "Two ways out:",
+        "  1. Online, fetch everything once:  python tools/prefetch.py --profile full",
+        "  2. Offline, use the small stand-in model and a mirror folder:",
+        "     WORKSHOP_PROFILE=offline WORKSHOP_MIRROR=/path/to/mirror  (then restart the kernel)"]))
+    error.problems = problems  # what tools/prefetch.py reports
+    raise error
+
+
+def _download(row, target):
+    """Download one file to target if it passes its check; return None or the reason it failed."""
+    if not online(host=row.url.split("/")[2]):
+        return f"no network: could not reach {row.url}"
+    partial = target.with_name(target.name + ".part")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        urllib.request.urlretrieve(row.url, partial)
+        problem = check_file(partial, row.hash)
+    except OSError as error:
+        problem = f"download from {row.url} failed: {error}"
+    if problem is None:
+        partial.replace(target)
+    partial.unlink(missing_ok=True)
+    return problem

@@ -1,0 +1,107 @@
+"""The lesson tells the truth on the page: prose agrees with the stored outputs beneath it.
+
+Two kinds of checks, both able to fail:
+* sentences found false in an independent read (issue 9) must not come back;
+* every number in the prose is a lesson constant, is printed by the notebook itself, or is
+  labelled with the model or profile it belongs to (CONTRIBUTING.md, "Truth on the page").
+"""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import workshop
+
+NOTEBOOKS = workshop.NOTEBOOKS
+
+# (notebook prefix, pattern in the prose, why it is false). Found by reading each sentence
+# against the output beneath it; a pattern here fails the test if the sentence returns.
+KNOWN_FALSE = [
+    ("01", r"look at the first and the last line", "sits above the stand-in's summary offline"),
+    ("03", r"same result,? many times faster", "one augmented copy is not fresh augmentation"),
+    ("04", r"lower, more confident validation loss", "the stored validation loss rose"),
+    ("05", r"seventh mixed block", "mixed0..mixed10: mixed7 ends the eighth"),
+    ("05", r"over 38 million parameters", "only InceptionV3's head has that; offline prints another count"),
+    ("05", r"a random 20 ?%", "each value is dropped independently with probability 0.2"),
+    ("05", r"reduce it with a Dropout layer", "offline the measured effect of dropout is mixed"),
+    ("06", r"\b1281 numbers", "offline the head has 257"),
+    ("06", r"5 ?x ?5 grid of 1280", "offline the base prints (7, 7, 256)"),
+    ("06", r"features are weaker", "never measured"),
+    ("*", r"(?<!not )checks the file'?s hash(?! only)(?!.*(VGG16|InceptionV3))",
+     "Keras checks no hash for MobileNet / MobileNetV2"),
+    ("*", r"fewer epochs where useful", "notebook 4 trains more epochs offline"),
+]
+# Numbers the prose may state without pointing at an output: facts of ImageNet, the data
+# and the lesson's fixed settings, the same in every profile and run.
+LESSON_CONSTANTS = {
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "16", "19", "20", "32",
+    "100", "1000", "151", "268", "281", "285", "118", "150", "160", "224", "299", "255",
+    "138", "139", "168", "30", "13", "25", "800", "400", "0.5", "0.2", "0.1", "1.2", "1e-5", "0.0",
+    "2009", "2017", "3", "95", "50", "70", "90",
+}
+# A sentence that names what it is about may state that thing's own numbers.
+LABEL = re.compile(r"VGG16|InceptionV3|Inception|MobileNetV2|MobileNet|stand-in|full profile|offline|"
+                   r"original course|original lesson|Keras 2|ImageNet|tools/\w+\.py", re.IGNORECASE)
+NUMBER = re.compile(r"(?<![\w.\-/#`])\d[\d,]*(?:\.\d+)?(?![\w/]|\.\w)")
+CODE = re.compile(r"`[^`]*`|\$[^$]*\$|\([^()]*\.(?:png|jpe?g|ipynb|md)\)|https?://\S+")
+
+
+def markdown_cells(path):
+    """(index, source) of every markdown cell of a notebook file."""
+    notebook = nbformat.read(path, as_version=4)
+    return [(i, c.source) for i, c in enumerate(notebook.cells) if c.cell_type == "markdown"]
+
+
+def printed_text(path):
+    """Everything the notebook's code cells printed or returned, as one string."""
+    notebook = nbformat.read(path, as_version=4)
+    parts = []
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            parts.append(output.get("data", {}).get("text/plain", ""))
+    return "".join(parts)
+
+
+def sentences(markdown):
+    """Sentences of prose, with code spans, formulas, links to files and addresses removed."""
+    text = CODE.sub(" ", markdown)
+    return [s for s in re.split(r"(?<=[.!?:])\s+|\n\s*[*|-]", text) if s.strip()]
+
+
+@pytest.mark.parametrize("prefix, pattern, why", KNOWN_FALSE, ids=lambda v: str(v)[:30])
+def test_known_false_sentences_do_not_return(prefix, pattern, why):
+    found = [f"{path.name} cell {i}" for path in NOTEBOOKS if prefix in ("*", path.name[:2])
+             for i, source in markdown_cells(path) if re.search(pattern, source, re.IGNORECASE)]
+    assert not found, f"{why}: {found}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_number_in_the_prose_is_printed_constant_or_labelled(path):
+    printed = printed_text(path).replace(",", "")
+    unsupported = []
+    for index, source in markdown_cells(path):
+        for sentence in sentences(source):
+            if LABEL.search(sentence):
+                continue
+            for number in NUMBER.findall(sentence):
+                plain = number.rstrip(",").replace(",", "")
+                if plain in LESSON_CONSTANTS or plain in printed:
+                    continue
+                unsupported.append(f"cell {index}: {number!r} in {sentence.strip()[:90]!r}")
+    assert not unsupported, ("numbers in the prose that no output prints and no label explains "
+                             "(print them, point at the output, or label the profile/model):\n"
+                             + "\n".join(unsupported))
+
+
+def test_the_number_check_can_fail(tmp_path):
+    """A made-up count in unlabelled prose is caught."""
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("The door let in 37 strangers."),
+        nbformat.v4.new_code_cell("print(12)", outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="12\n")]),
+    ])
+    path = tmp_path / "99-made-up.ipynb"
+    nbformat.write(notebook, path)
+    with pytest.raises(AssertionError, match="37"):
+        test_every_number_in_the_prose_is_printed_constant_or_labelled(path)
