@@ -105,3 +105,32 @@ def test_the_number_check_can_fail(tmp_path):
     nbformat.write(notebook, path)
     with pytest.raises(AssertionError, match="37"):
         test_every_number_in_the_prose_is_printed_constant_or_labelled(path)
+
+
+def code_cells(path):
+    """The code cells of a notebook file."""
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_checked_cells_print_sentences_not_test_scaffolding(path):
+    """What a learner reads under a checked claim is a sentence, never a bare `...: True`."""
+    scaffolding = re.compile(r"(^|[:=]\s*)(True|False)\s*$", re.MULTILINE)
+    found = [c.source.splitlines()[0] for c in code_cells(path)
+             if "nbval-check-output" in c.metadata.get("tags", [])
+             for o in c.get("outputs", []) if scaffolding.search(o.get("text", ""))]
+    assert not found, f"print a sentence about the lesson instead of True/False: {found}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_one_model_line_pattern_and_no_other_profile_branches(path):
+    """The lesson's keras.applications call first, the stand-in as its one labelled alternative."""
+    sources = [c.source for c in code_cells(path)]
+    branches = [s for s in sources if "if not settings.offline:" in s]
+    assert len(branches) == 1, "exactly one `if not settings.offline:` branch, in the model cell"
+    lesson, _, stand_in = branches[0].partition("if not settings.offline:")[2].partition("else:")
+    assert "keras.applications." in lesson and "workshop.stand_in(" in stand_in
+    others = [s.splitlines()[0] for s in sources for line in s.splitlines()
+              if re.search(r"\bif\b.*settings\.(offline|profile)|settings\.profile\s*==", line)
+              and "if not settings.offline:" not in line]
+    assert not others, f"use settings.pick(...) or settings.epochs(...) instead of a branch: {others}"
