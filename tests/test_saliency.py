@@ -112,3 +112,10 @@ def test_an_upload_that_is_not_a_photo_is_explained():
 def test_the_widget_is_built():
     widget = workshop.door_widget(lambda p: None, lambda p: None)
     assert type(widget.children[0]).__name__ == "FileUpload"
+
+
+def test_uploads_are_read_in_both_ipywidgets_formats():
+    """ipywidgets 8 gives a list of dicts; ipywidgets 7 (Colab) a dict keyed by file name."""
+    from workshop.doors import uploaded_files
+    assert uploaded_files(({"name": "bo.jpg", "content": b"x", "size": 1},)) == [("bo.jpg", b"x")]
+    assert uploaded_files({"bo.jpg": {"metadata": {"name": "bo.jpg"}, "content": b"x"}}) == [("bo.jpg", b"x")]

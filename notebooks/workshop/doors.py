@@ -45,14 +45,21 @@ def door_widget(predict, door):
     def on_upload(change):
         output.clear_output()
         with output:
-            for item in change["new"]:
+            for name, content in uploaded_files(change["new"]):
                 try:
-                    try_photo(item["content"], predict, door, name=item["name"])
+                    try_photo(content, predict, door, name=name)
                 except WorkshopError as error:
                     print(error)
 
     upload.observe(on_upload, names="value")
     return ipywidgets.VBox([upload, output])
+
+
+def uploaded_files(value):
+    """(name, bytes) of each file in a FileUpload value: ipywidgets 8 (a list) or 7, as on Colab (a dict)."""
+    if isinstance(value, dict):
+        return [(name, item["content"]) for name, item in value.items()]
+    return [(item["name"], item["content"]) for item in value]
 
 
 # ---- Why did the door open? Grad-CAM ----------------------------------------
