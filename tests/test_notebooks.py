@@ -9,7 +9,7 @@ import pytest
 import workshop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-from run_notebooks import TF_LOG_LINE  # noqa: E402
+from build_episodes import LOG_NOISE  # noqa: E402  the filter run_notebooks applies
 
 NOTEBOOKS = workshop.NOTEBOOKS
 MACHINE_PATH = re.compile(r"/work/|/root/|/home/|/tmp/|\.venv\b|site-packages")
@@ -68,7 +68,7 @@ def output_texts(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_stored_outputs_hold_no_log_noise_or_machine_paths(path):
     lines = [line for text in output_texts(path) for line in text.splitlines()]
-    noise = [line for line in lines if TF_LOG_LINE.match(line)]
+    noise = [line for line in lines if LOG_NOISE.match(line)]
     assert noise == [], f"TensorFlow log lines (execute with tools/run_notebooks.py): {noise[:2]}"
     paths = [line for line in lines if MACHINE_PATH.search(line)]
     assert paths == [], f"machine paths in the outputs: {paths[:2]}"

@@ -6,7 +6,6 @@ TensorFlow's C++ log lines are removed from the stored outputs (they differ on e
 Afterwards the episodes and figures of these notebooks are rebuilt (tools/build_episodes.py).
 """
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -16,13 +15,8 @@ from nbclient.exceptions import CellExecutionError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
 import workshop  # noqa: E402
+from build_episodes import clean_stderr  # noqa: E402  (tools/, beside this file): the one log-line filter
 
-# TensorFlow/absl/oneDNN log lines written by C++ code to stderr: noise, different on every machine.
-TF_LOG_LINE = re.compile(
-    r"^(WARNING: All log messages before absl::InitializeLog\(\) is called"
-    r"|[IWEF]\d{4} \d\d:\d\d:\d+\.\d+ "  # absl's prefix: I0000 00:00:1795565051.702435
-    r"|To enable the following instructions: .* rebuild TensorFlow"
-    r"|.*(oneDNN custom operations|TF_ENABLE_ONEDNN_OPTS))")
 WORKSHOP_ERRORS = {"WorkshopError", "MissingFilesError", "ImageLoadError"}
 
 
@@ -32,8 +26,7 @@ def without_log_lines(notebook):
         if cell.cell_type != "code":
             continue
         for output in [o for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]:
-            output.text = "".join(line for line in output.text.splitlines(keepends=True)
-                                  if not TF_LOG_LINE.match(line))
+            output.text = clean_stderr(output.text)
         cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text)]
     return notebook
 
@@ -57,8 +50,7 @@ def main(paths):
             sys.exit(f"{path.name} stopped ({error.ename}, the notebook was not saved):\n{error.evalue}")
         print(f"  {path.name}: {time.perf_counter() - start:.0f} s")
     # The lesson website (_episodes/, fig/) is rebuilt from exactly what just ran.
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import build_episodes  # tools/build_episodes.py, beside this file
+    import build_episodes
     build_episodes.main([str(path) for path in paths])
 
 

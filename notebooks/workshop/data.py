@@ -57,12 +57,12 @@ def bo_door_splits():
     source = files.DATA / "presidential_doggy_door"
     dataset(source.name, quiet=True)  # every original photo present and verified
     folder = files.DATA / "bo_door_splits"
-    for path in sorted(source.glob("*/*/*")):
-        original = path.relative_to(source)
+    for row in files.dataset_entries(source.name):
+        original = (files.ROOT / row.path).relative_to(source)
         target = folder / bo_door_split(original) / original.parts[1] / original.name
-        if not target.exists() or files.file_hash(target) != files.file_hash(path):
+        if not target.exists() or files.check_file(target, row.hash) is not None:  # copy once, keep verified
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            shutil.copyfile(source / original, target)
     return _for_this_profile(folder)
 
 
