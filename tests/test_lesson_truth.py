@@ -6,7 +6,6 @@ Two kinds of checks, both able to fail:
   labelled with the model or profile it belongs to (CONTRIBUTING.md, "Truth on the page").
 """
 import re
-from pathlib import Path
 
 import nbformat
 import pytest

@@ -12,15 +12,20 @@ from pathlib import Path
 import pytest
 
 import workshop
-from workshop import files, profiles
+from workshop import files
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+import prefetch  # noqa: E402
 import preflight  # noqa: E402
 
 SHARED = Path(os.environ.get("WORKSHOP_TEST_MIRROR", ROOT.parent / "shared"))
 OFFLINE_WEIGHTS = ["imagenet_class_index.json", "mobilenet_2_5_224_tf.h5", "mobilenet_2_5_224_tf_no_top.h5"]
 pytestmark = pytest.mark.skipif(not (SHARED / "keras" / "models").is_dir(), reason="needs the ../shared mirror")
+
+
+def test_the_offline_kit_holds_only_the_stand_in():
+    assert [Path(row.path).name for row in prefetch.lesson_files("offline")] == OFFLINE_WEIGHTS
 
 
 def run_tool(tool, *args, mirror, keras_home=None):
@@ -123,7 +128,7 @@ def setup_verdict(mirror, monkeypatch):
 @pytest.mark.parametrize("leave_out", [None, "mobilenet_2_5_224_tf.h5"])
 def test_preflight_and_setup_agree(sandbox, monkeypatch, layout, leave_out):
     mirror = mirror_with(sandbox, layout, leave_out)
-    verdicts = {Path(row.path).name: preflight.verdict([row], mirror)[0] for row in profiles.lesson_files("offline")}
+    verdicts = {Path(row.path).name: preflight.verdict([row], mirror)[0] for row in prefetch.lesson_files("offline")}
     assert not (sandbox / ".keras").exists()  # preflight copied nothing
     said = setup_verdict(mirror, monkeypatch)
     if leave_out is None:
@@ -135,4 +140,4 @@ def test_preflight_and_setup_agree(sandbox, monkeypatch, layout, leave_out):
 
 def test_preflight_says_download_when_setup_would_download(sandbox, monkeypatch):
     monkeypatch.setattr(preflight, "reachable", lambda host: True)
-    assert preflight.verdict(profiles.lesson_files("full")[:1], None)[0] == "download"
+    assert preflight.verdict(prefetch.lesson_files("full")[:1], None)[0] == "download"

@@ -94,19 +94,25 @@ def test_show_saliency_draws_the_overlay(mobilenet, photos, monkeypatch):
     plt.close("all")
 
 
-def test_door_report_from_a_path_and_from_bytes(mobilenet, photos):
+def test_try_photo_from_a_path_and_from_bytes(mobilenet, photos, monkeypatch, capsys):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    monkeypatch.setattr(plt, "show", lambda: None)
     predict = lambda path: mobilenet.predict(batch_of(path), verbose=0)  # noqa: E731
     door = lambda path: "Doggy come on in!" if 151 <= np.argmax(predict(path)) <= 268 else "Stay outside!"  # noqa: E731
-    from_path = workshop.door_report(photos / "happy_dog.jpg", predict, door)
-    from_bytes = workshop.door_report((photos / "happy_dog.jpg").read_bytes(), predict, door, name="dog.jpg")
+    from_path = workshop.try_photo(photos / "happy_dog.jpg", predict, door)
+    from_bytes = workshop.try_photo((photos / "happy_dog.jpg").read_bytes(), predict, door, name="dog.jpg")
     assert [label for label, _ in from_path["top"]] == [label for label, _ in from_bytes["top"]]
     assert len(from_path["top"]) == 3 and from_path["decision"] == "Doggy come on in!"
     assert from_bytes["photo"].name == "dog.jpg"
+    assert capsys.readouterr().out.count("Door: Doggy come on in!") == 2
+    plt.close("all")
 
 
 def test_an_upload_that_is_not_a_photo_is_explained():
     with pytest.raises(workshop.ImageLoadError, match="notes.txt"):
-        workshop.door_report(b"just some text", lambda p: None, lambda p: None, name="notes.txt")
+        workshop.try_photo(b"just some text", lambda p: None, lambda p: None, name="notes.txt")
 
 
 def test_the_widget_is_built():

@@ -15,6 +15,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # th
 from workshop import files, profiles  # noqa: E402
 
 
+def lesson_files(profile):
+    """The registered weights files every notebook needs in a profile ("all": full and offline)."""
+    profiles_wanted = ["full", "offline"] if profile == "all" else [profile]
+    names = {n for p in profiles_wanted for m in files.OFFLINE_STANDIN for n in profiles.model_files(m, p)}
+    return [files.entry(n) for n in sorted(names)]
+
+
 def main(argv=None):
     """Fill the kit folder; print a summary and every missing file; exit 1 if any."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -24,7 +31,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     source = files.mirror_folder()
     dest = args.dest.expanduser().resolve()
-    rows = profiles.lesson_files(args.profile) + [r for p, r in files.registry().items() if p.startswith("data/")]
+    rows = lesson_files(args.profile) + [r for p, r in files.registry().items() if p.startswith("data/")]
     print(f"Prefetch for the {args.profile!r} profile into {dest}: {len(rows)} files "
           f"(source: {source or 'no mirror'}{'' if args.no_download else ', downloads'})")
     missing = []

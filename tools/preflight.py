@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
 import workshop  # noqa: E402
 from workshop import files  # noqa: E402
+from prefetch import lesson_files  # noqa: E402  (tools/, beside this file)
 
 
 @functools.cache
@@ -70,7 +71,7 @@ def preflight(profile):
     print(f"  Keras cache: {files.KERAS_HOME}; mirror: {mirror or 'none (WORKSHOP_MIRROR not set)'}")
     todo = ["TensorFlow/Keras"] if "NOT installed" in versions() else []
     print("Weights:")
-    for row in workshop.profiles.lesson_files(profile):
+    for row in lesson_files(profile):
         state, detail = verdict([row], mirror)
         print(f"  [{state}] {Path(row.path).name}: {detail}")
         todo += [row.path] if state == "MISSING" else []

@@ -7,7 +7,7 @@ What lives where (notebooks/workshop/):
 | profiles.py | the profiles, `setup()` and its banner, `Settings`, seeds, Colab, `stand_in()`     |
 | data.py     | `dataset()`, Bo's door splits (`bo_door_splits()`), `check_image_folder()`         |
 | images.py   | `load_image()` for any photo file, `show_image()`, ImageNet labels, input shapes   |
-| training.py | `extract_features()` (taught in notebook 3), curves, `cut_at()`, saved models      |
+| training.py | `extract_features()` (taught in notebook 3), training curves, run a notebook       |
 | doors.py    | try your own photo, Grad-CAM saliency maps                                         |
 | errors.py   | `WorkshopError`: every message says what is wrong and what to do                   |
 It does not import TensorFlow at import time: `setup()` sets KERAS_HOME first.
@@ -18,6 +18,5 @@ from .files import DATA, NOTEBOOKS, OUTPUT, ROOT, fetch
 from .profiles import SEED, set_seeds, setup, stand_in
 from .images import check_input_shape, imagenet_labels, load_image, show_augmentations, show_image
 from .data import bo_door_splits, check_image_folder, dataset
-from .training import (cut_at, execute_notebook, extract_features, load_saved_model, plot_runs,
-                       plot_training_curves, run_notebook)
-from .doors import door_report, door_widget, grad_cam, last_conv_layer, show_saliency, try_photo
+from .training import execute_notebook, extract_features, plot_runs, plot_training_curves, run_notebook
+from .doors import door_widget, grad_cam, last_conv_layer, show_saliency, try_photo

@@ -1,4 +1,5 @@
 """The photos: registered datasets, Bo's door splits, tiny copies for tests, checks before training."""
+import functools
 import shutil
 from pathlib import Path
 
@@ -28,9 +29,9 @@ def _for_this_profile(folder, per_class=2):
     """The folder itself, or in the structural test run a copy with the first photos of each class."""
     if current_profile() != "structural":
         return folder
-    tiny = files.DATA / "structural" / folder.name
+    tiny, first = files.DATA / "structural" / folder.name, functools.cache(lambda d: sorted(d.iterdir())[:per_class])
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and (path.parent == folder or path in sorted(path.parent.iterdir())[:per_class]):
+        if path.is_file() and (path.parent == folder or path in first(path.parent)):
             target = tiny / path.relative_to(folder)
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +80,11 @@ def check_image_folder(folder, splits=("train", "valid")):
             problems.append(f"{folder / split}: the split folder is missing")
         elif not classes:
             problems.append(f"{folder / split}: no class folders inside (expected e.g. bo/ and not_bo/)")
-        counts[split] = {c.name: _count_images(c, problems) for c in classes}
+        counts[split] = {}
+        for class_folder in classes:
+            found = [_image_problem(p) for p in sorted(class_folder.iterdir()) if not p.name.startswith(".")]
+            problems += [p for p in found if p] if found else [f"{class_folder}: the class folder is empty"]
+            counts[split][class_folder.name] = found.count(None)
     if len({tuple(classes) for classes in counts.values()}) > 1:
         problems.append("the splits have different class folders: "
                         + "; ".join(f"{s}: {', '.join(c) or 'none'}" for s, c in counts.items()))
@@ -90,15 +95,6 @@ def check_image_folder(folder, splits=("train", "valid")):
     for split, classes in counts.items():
         print(f"  {split}: " + ", ".join(f"{n} {c}" for c, n in classes.items()))
     return counts
-
-
-def _count_images(class_folder, problems):
-    """The number of usable images in a class folder; what is wrong with the others goes to `problems`."""
-    found = [_image_problem(p) for p in sorted(class_folder.iterdir()) if not p.name.startswith(".")]
-    if not found:
-        problems.append(f"{class_folder}: the class folder is empty")
-    problems.extend(problem for problem in found if problem)
-    return found.count(None)
 
 
 def _image_problem(path):

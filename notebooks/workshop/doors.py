@@ -5,31 +5,20 @@ from pathlib import Path
 import numpy as np
 
 from .errors import WorkshopError
-from .images import imagenet_labels, load_image
-
-
-def door_report(photo, predict, door, top=3, name="uploaded_photo"):
-    """The top ImageNet classes and the door's decision for a photo (a path, or an uploaded file's bytes)."""
-    if isinstance(photo, (bytes, bytearray, memoryview)):  # an upload: write it to a file first
-        path = Path(tempfile.mkdtemp(prefix="photo-")) / Path(name).name
-        path.write_bytes(bytes(photo))
-    else:
-        path = Path(photo)
-    load_image(path)  # a clear ImageLoadError for anything that is not a usable photo
-    predictions, labels = np.asarray(predict(path)).reshape(-1), imagenet_labels()
-    best = np.argsort(predictions)[::-1][:top]
-    return {"photo": path, "top": [(labels[i], float(predictions[i])) for i in best], "decision": door(path)}
+from .images import imagenet_labels, load_image, show_image
 
 
 def try_photo(photo, predict, door, name="uploaded_photo"):
-    """Show a photo with its top-3 classes and the door's decision; return the report."""
-    import matplotlib.pyplot as plt
-    report = door_report(photo, predict, door, name=name)
-    plt.figure(figsize=(4, 4))
-    plt.imshow(load_image(report["photo"]).astype("uint8"))
-    plt.title(report["decision"])
-    plt.axis("off")
-    plt.show()
+    """Show a photo (a path, or an upload's bytes) with its top-3 classes and the door's decision; return them."""
+    upload = isinstance(photo, (bytes, bytearray, memoryview))
+    path = Path(tempfile.mkdtemp(prefix="photo-")) / Path(name).name if upload else Path(photo)
+    if upload:  # an upload's bytes: write them to a file first
+        path.write_bytes(bytes(photo))
+    load_image(path)  # a clear ImageLoadError for anything that is not a usable photo
+    predictions, labels = np.asarray(predict(path)).reshape(-1), imagenet_labels()
+    report = {"photo": path, "decision": door(path),
+              "top": [(labels[i], float(predictions[i])) for i in np.argsort(predictions)[::-1][:3]]}
+    show_image(path, title=report["decision"])
     for label, probability in report["top"]:
         print(f"  {label:30s} {probability:.3f}")
     print("Door:", report["decision"])
@@ -86,7 +75,7 @@ def _run_and_capture(model, layer_name, batch):
     if layer is None:
         raise WorkshopError(f"No layer {layer_name!r} in model {model.name!r}. "
                             f"Try workshop.last_conv_layer(model) = {last_conv_layer(model)!r}.")
-    captured, original, own = [], layer.call, "call" in vars(layer)
+    captured, original = [], layer.call
 
     def call_and_keep(*args, **kwargs):
         captured.append(original(*args, **kwargs))
@@ -96,10 +85,7 @@ def _run_and_capture(model, layer_name, batch):
     try:
         output = model(batch, training=False)
     finally:
-        if own:
-            layer.call = original
-        else:
-            del layer.call  # back to the class's method
+        del layer.call  # back to the class's own method
     return captured[-1], output
 
 

@@ -55,13 +55,11 @@ def _to_rgb(image):
 def _sniff(path):
     """A hint of what a non-image file really is, from its first bytes."""
     head = path.read_bytes()[:64]
-    if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
-        return "it is an HTML page -- a failed download?"
-    if head.startswith(b"PK"):
-        return "it is a ZIP archive"
-    if all(32 <= b < 127 or b in (9, 10, 13) for b in head):
-        return "it is a text file"
-    return f"unknown format, starts with {head[:8]!r}"
+    html = head.lstrip().lower().startswith((b"<!doctype html", b"<html"))
+    hints = [(html, "it is an HTML page -- a failed download?"),
+             (head.startswith(b"PK"), "it is a ZIP archive"),
+             (all(32 <= b < 127 or b in (9, 10, 13) for b in head), "it is a text file")]
+    return next((hint for found, hint in hints if found), f"unknown format, starts with {head[:8]!r}")
 
 
 def _nearby(path):
@@ -73,7 +71,7 @@ def _nearby(path):
 
 
 def show_image(path, title=None):
-    """Display an image file and print its original shape."""
+    """Display an image file and print its original shape (nothing is returned, so nothing is echoed)."""
     import matplotlib.pyplot as plt
     image = load_image(path)
     print("Original image shape:", image.shape)
@@ -82,7 +80,6 @@ def show_image(path, title=None):
     plt.title(title or Path(path).name)
     plt.axis("off")
     plt.show()
-    return image.shape
 
 
 def imagenet_labels():

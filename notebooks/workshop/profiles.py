@@ -90,13 +90,6 @@ def model_files(model, profile):
     return [n for n in names if n.endswith(".json")] if profile == "structural" else names
 
 
-def lesson_files(profile):
-    """The registered weights files every notebook needs in a profile ("all": full and offline)."""
-    profiles = ["full", "offline"] if profile == "all" else [profile]
-    names = {n for p in profiles for m in files.OFFLINE_STANDIN for n in model_files(m, p)}
-    return [files.entry(n) for n in sorted(names)]
-
-
 def outputs_come_from(models, profile):
     """The banner's second line: which model produced the outputs shown, and how they differ."""
     lesson = " and ".join(sorted({LESSON_MODEL_NAMES.get(m, m) for m in models})) or "no pretrained model"
@@ -135,10 +128,8 @@ def prepare_colab():
 
 def gpu_name():
     """The first NVIDIA GPU's name from nvidia-smi, or None (TensorFlow is not imported)."""
-    if shutil.which("nvidia-smi") is None:
-        return None
-    done = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
-    return done.stdout.strip().splitlines()[0] if done.returncode == 0 and done.stdout.strip() else None
+    done = shutil.which("nvidia-smi") and subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True)
+    return done.stdout.strip().splitlines()[0] if done and done.returncode == 0 and done.stdout.strip() else None
 
 
 def _set_keras_home(path):

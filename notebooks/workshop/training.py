@@ -1,13 +1,10 @@
-"""Training: the feature loop taught in notebook 3, curves, cutting a model, saved models, running notebooks."""
-import difflib
+"""Training: the feature loop taught in notebook 3, training curves, running another notebook."""
 import os
 from pathlib import Path
 
 import numpy as np
 
 from . import files
-from .errors import WorkshopError
-from .images import _nearby
 from .profiles import current_profile
 
 
@@ -49,37 +46,6 @@ def plot_runs(runs, title=None, fine_tune_at=None):
         figure.suptitle(title)
     figure.tight_layout()
     plt.show()  # shown once; nothing returned, so a cell ending with this call shows no second copy
-
-
-def cut_at(model, layer_name):
-    """The layer called `layer_name` (where to cut the model), or a WorkshopError listing the names."""
-    names = [layer.name for layer in model.layers]
-    if layer_name in names:
-        return model.get_layer(layer_name)
-    close = difflib.get_close_matches(str(layer_name), names, n=3, cutoff=0.6)
-    hint = f" Did you mean {' or '.join(repr(n) for n in close)}?" if close else ""
-    raise WorkshopError(f"Model {model.name!r} has no layer called {layer_name!r}.{hint}\n"
-                        f"Its {len(names)} layer names, from input to output, are:\n  " + ", ".join(names))
-
-
-def load_saved_model(path):
-    """keras.models.load_model, with a clear WorkshopError for a missing, wrong or damaged file."""
-    path = Path(path)
-    if not path.exists():
-        raise WorkshopError(f"{path}: no saved model here. Run the cell that saves the model first "
-                            f"(model.save(...)), or check the name{_nearby(path)}.")
-    if path.is_dir() or path.suffix not in (".keras", ".h5"):
-        raise WorkshopError(f"{path}: not a model file. keras.models.load_model reads a '.keras' file "
-                            "(or a legacy '.h5' file) written by model.save(...).")
-    import keras
-    try:
-        return keras.models.load_model(path)
-    except Exception as error:  # noqa: BLE001 -- many formats of failure, one actionable message
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
-        advice = ("Save the model again with model.save('name.keras')" if path.suffix == ".keras" else
-                  "Legacy .h5 files cannot hold every Keras 3 model: save it as '.keras' instead")
-        raise WorkshopError(f"{path}: cannot be loaded as a Keras model ({reason}). "
-                            f"The file may be damaged or incomplete. {advice}.") from None
 
 
 def execute_notebook(path, timeout=1800):
