@@ -52,50 +52,25 @@ def uploaded_files(value):
 
 
 # ---- Why did the door open? Grad-CAM ----------------------------------------
-def all_layers(model):
-    """Every layer of a model from input to output, each nested model's layers right after it."""
-    for layer in model.layers:
-        yield layer
-        if hasattr(layer, "layers"):
-            yield from all_layers(layer)
-
-
 def last_conv_layer(model):
-    """The name of the last layer with an image-like (h, w > 1) output, also inside a nested base."""
-    for layer in reversed([layer for layer in all_layers(model) if not hasattr(layer, "layers")]):
+    """The name of the model's last layer with an image-like (h, w > 1) output: a feature map."""
+    for layer in reversed(model.layers):
         shape = layer.output.shape
-        if len(shape) == 4 and (shape[1] or 2) > 1:  # a feature map, not a 1x1 head
+        nested_or_input = hasattr(layer, "layers") or type(layer).__name__ == "InputLayer"
+        if len(shape) == 4 and (shape[1] or 2) > 1 and not nested_or_input:  # a feature map, not a 1x1 head
             return layer.name
-    raise WorkshopError(f"Model {model.name!r} has no convolutional layer for a saliency map.")
-
-
-def _run_and_capture(model, layer_name, batch):
-    """Run the model on a batch and keep the output of the layer called `layer_name` (at any depth)."""
-    layer = next((found for found in all_layers(model) if found.name == layer_name), None)
-    if layer is None:
-        raise WorkshopError(f"No layer {layer_name!r} in model {model.name!r}. "
-                            f"Try workshop.last_conv_layer(model) = {last_conv_layer(model)!r}.")
-    captured, original = [], layer.call
-
-    def call_and_keep(*args, **kwargs):
-        captured.append(original(*args, **kwargs))
-        return captured[-1]
-
-    layer.call = call_and_keep  # on this layer object only, for this one call
-    try:
-        output = model(batch, training=False)
-    finally:
-        del layer.call  # back to the class's own method
-    return captured[-1], output
+    raise WorkshopError(f"Model {model.name!r} has no convolutional layer at its top level for a saliency map "
+                        "(for a base nested inside, build the model from the base's input: see notebook 4).")
 
 
 def grad_cam(model, batch, layer_name=None, class_index=None):
-    """Grad-CAM: a (h, w) map in 0..1 of where `layer_name`'s features raised the class score."""
+    """Grad-CAM, as in keras.io's example: a (h, w) map in 0..1 of where a layer's features raised the class score."""
+    import keras
     import tensorflow as tf
-    batch = tf.convert_to_tensor(np.asarray(batch, dtype="float32")[:1])
+    layer = model.get_layer(layer_name or last_conv_layer(model))  # a wrong name: Keras lists the right ones
+    features_and_output = keras.Model(model.input, [layer.output, model.output])
     with tf.GradientTape() as tape:
-        tape.watch(batch)  # record every operation, also those of a frozen base
-        features, output = _run_and_capture(model, layer_name or last_conv_layer(model), batch)
+        features, output = features_and_output(np.asarray(batch, dtype="float32")[:1], training=False)
         if output.shape[-1] == 1:  # one unit (bo vs not_bo): evidence for class 1, or against it
             activation = getattr(model.layers[-1], "activation", None)  # sigmoid: probabilities, else logits
             threshold = 0.5 if getattr(activation, "__name__", "") == "sigmoid" else 0.0
