@@ -37,7 +37,9 @@ default_mirror() {
 case "${1:-}" in
   lab)
     venv
-    exec .venv/bin/jupyter lab --notebook-dir=notebooks "${@:2}"
+    # As root (a container, a cloud VM) JupyterLab refuses to start unless told it may.
+    root=""; [ "$(id -u)" = 0 ] && root=--allow-root
+    exec .venv/bin/jupyter lab --notebook-dir=notebooks $root "${@:2}"
     ;;
   lesson)
     venv
