@@ -108,9 +108,8 @@ def augmented_features(extractor, train_images, valid_images, augmentation, copi
 
 
 def new_augmentation():
-    """Notebooks 3 and 4's augmentation layers, seeded as they are."""
+    """Notebooks 3 and 4's augmentation layers (seed first, as the notebooks do, for the same augmentations)."""
     import keras
-    workshop.set_seeds()  # the same random augmentations on every run
     return keras.Sequential([keras.layers.RandomRotation(10 / 360), keras.layers.RandomZoom(0.1),
                              keras.layers.RandomTranslation(0.1, 0.1), keras.layers.RandomFlip("horizontal")],
                             name="augmentation")
@@ -129,6 +128,7 @@ def notebooks_recipe(args, phases):
     head = keras.Sequential([keras.Input(shape=base_model.output.shape[1:]),
                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1)], name="head")
     with timed(phases, "notebooks: frozen base, features once"):  # notebook 3
+        workshop.set_seeds()  # the same random augmentations on every run
         train_x, train_y, valid_x, valid_y = augmented_features(base_model, train_images, valid_images,
                                                                 new_augmentation(), args.copies)
     with timed(phases, "notebooks: frozen base, head on features"):
@@ -142,6 +142,7 @@ def notebooks_recipe(args, phases):
     for index, layer in enumerate(base_model.layers):
         if index < top_start or isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = False
+    workshop.set_seeds()
     augmentation = new_augmentation()
     frozen_part = keras.Model(base_model.input, base_model.layers[top_start - 1].output)
     top_input = keras.Input(shape=frozen_part.output.shape[1:])

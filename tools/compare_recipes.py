@@ -33,6 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "notebooks"))
 import workshop  # noqa: E402  (notebooks/workshop: setup, stand_in, bo_door_splits, extract_features)
+from benchmark_bo import new_augmentation  # noqa: E402  (tools/, beside this file): notebooks 3-4 augmentation
 
 
 def parse_args():
@@ -94,12 +95,6 @@ def main():
         """Notebook 3's head: GlobalAveragePooling2D and one logit."""
         return keras.Sequential([keras.Input(shape=base_model.output.shape[1:]),
                                  keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1)], name="head")
-
-    def new_augmentation():
-        """Notebook 3's augmentation layers."""
-        return keras.Sequential([keras.layers.RandomRotation(10 / 360), keras.layers.RandomZoom(0.1),
-                                 keras.layers.RandomTranslation(0.1, 0.1), keras.layers.RandomFlip("horizontal")],
-                                name="augmentation")
 
     def compiled(model):
         """The model compiled as in notebook 3."""

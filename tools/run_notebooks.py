@@ -17,7 +17,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # th
 import workshop  # noqa: E402
 from build_episodes import clean_stderr  # noqa: E402  (tools/, beside this file): the one log-line filter
 
-WORKSHOP_ERRORS = {"WorkshopError", "MissingFilesError", "ImageLoadError"}
+# The helper's own errors (a missing file, a bad photo): their message is the whole story, no traceback.
+WORKSHOP_ERRORS = {error.__name__ for error in (workshop.WorkshopError, *workshop.WorkshopError.__subclasses__())}
 
 
 def without_log_lines(notebook):
