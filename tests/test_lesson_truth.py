@@ -26,6 +26,7 @@ KNOWN_FALSE = [
     ("06", r"\b1281 numbers", "offline the head has 257"),
     ("06", r"5 ?x ?5 grid of 1280", "offline the base prints (7, 7, 256)"),
     ("06", r"features are weaker", "never measured"),
+    ("06", r"numbers that mean nothing", "measured: accuracy 0.89 -> 0.81 at 100 px"),
     ("*", r"(?<!not )checks the file'?s hash(?! only)(?!.*(VGG16|InceptionV3))",
      "Keras checks no hash for MobileNet / MobileNetV2"),
     ("*", r"fewer epochs where useful", "notebook 4 trains more epochs offline"),
