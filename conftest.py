@@ -14,13 +14,14 @@ os.environ.setdefault("KERAS_HOME", str(ROOT / ".keras"))
 
 
 def pytest_collection_modifyitems(config, items):
-    """Compare cells tagged `offline-output` only in the profile their stored output came from."""
-    if os.environ["WORKSHOP_PROFILE"] == "offline":
+    """In the runs with random weights and tiny photo folders (structural, timing), do not compare the
+    cells tagged `real-run`: their claims hold for real ImageNet weights and the full photo folders only."""
+    if os.environ["WORKSHOP_PROFILE"] not in ("structural", "timing"):
         return
     for item in items:
         cell = getattr(item, "cell", None)
-        if cell is not None and "offline-output" in cell.get("metadata", {}).get("tags", []):
-            item.options = dict(item.options, check=False)
+        if cell is not None and "real-run" in cell.get("metadata", {}).get("tags", []):
+            item.options["check"] = False  # nbval's options: a defaultdict, changed in place
 
 
 @pytest.fixture

@@ -1,29 +1,42 @@
 #!/usr/bin/env bash
 # The workshop's commands. Each one sets up everything it needs on a fresh machine.
 #   bash run.sh lab      learners: create the environment (.venv) and open JupyterLab in notebooks/
+#                        (any Python 3.11-3.13; PYTHON=/path/to/python picks one; Windows: py run.py lab)
 #   bash run.sh lesson   execute every notebook in order, write outputs back, rebuild _episodes/, fig/ and _site/
 #   bash run.sh site     build the lesson website (_site/) from _episodes/ with Jekyll
 #   bash run.sh test     run the test suite (unit tests, notebooks under nbval, structural runs)
+#   bash run.sh timing   time the full profile's work on this machine with random weights (no download)
 # Offline: WORKSHOP_PROFILE=offline WORKSHOP_MIRROR=/path/to/mirror bash run.sh lesson
 set -euo pipefail
 cd "$(dirname "$0")"
 
 venv() {
-  # A project-local virtual environment, rebuilt when requirements.txt changes.
-  local py=${PYTHON:-python3.11}
-  command -v "$py" >/dev/null || py=python3
-  "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || {
-    echo "run.sh: Python 3.11 is needed (found $("$py" --version 2>&1)). Set PYTHON=/path/to/python3.11 or use environment.yml." >&2
-    exit 1; }
-  # REQUIREMENTS=requirements-gpu.txt (or any file) swaps the pinned package list, e.g. on a GPU runner.
-  local req=${REQUIREMENTS:-requirements.txt} stamp=.venv/.requirements.sha256 want
-  want=$(sha256sum "$req" | cut -d' ' -f1)
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "run.sh: installing requirements into .venv (about 1-2 minutes, 2 GB) ..."
-    "$py" -m venv .venv
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$req"
-    echo "$want" > "$stamp"
+  # A project-local virtual environment (.venv), rebuilt when requirements.txt changes: run.py does it
+  # (one implementation, also for Windows without bash). Here we only find a Python 3.11-3.13 to run it:
+  # PYTHON when set, else .venv's own, else the newest of python3.13, python3.12, python3.11, python3, python
+  # that runs (a command can exist and fail, e.g. a pyenv shim for a version that is not installed).
+  local candidate py="" runs=""
+  local candidates=(.venv/bin/python python3.13 python3.12 python3.11 python3 python)
+  [ -n "${PYTHON:-}" ] && candidates=("$PYTHON")
+  for candidate in "${candidates[@]}"; do
+    command -v "$candidate" >/dev/null 2>&1 || continue
+    "$candidate" -c 'import sys' >/dev/null 2>&1 || continue
+    [ -n "$runs" ] || runs=$candidate
+    if "$candidate" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' 2>/dev/null; then
+      py=$candidate; break
+    fi
+  done
+  if [ -z "$py" ] && [ -n "$runs" ] && "$runs" -c 'import sys; sys.exit(sys.version_info < (3, 6))' 2>/dev/null; then
+    py=$runs   # an unsupported Python: run.py names it and says what to do
   fi
+  if [ -z "$py" ]; then
+    echo "run.sh: the workshop needs Python 3.11, 3.12 or 3.13, and none was found (tried: ${candidates[*]})." >&2
+    echo "run.sh: install one (https://www.python.org/downloads/ or your package manager), then: PYTHON=/path/to/python3.13 bash run.sh lab" >&2
+    echo "run.sh: or use Google Colab (setup.md, Option 3)." >&2
+    exit 1
+  fi
+  PY=$py
+  "$py" run.py setup
 }
 
 default_mirror() {
@@ -37,9 +50,9 @@ default_mirror() {
 case "${1:-}" in
   lab)
     venv
-    # As root (a container, a cloud VM) JupyterLab refuses to start unless told it may.
-    root=""; [ "$(id -u)" = 0 ] && root=--allow-root
-    exec .venv/bin/jupyter lab --notebook-dir=notebooks $root "${@:2}"
+    # run.py starts JupyterLab in notebooks/ with .venv's Python (with --allow-root as root: a container,
+    # a cloud VM). Started by the Python found above, it works in Git Bash on Windows too (.venv/Scripts/).
+    exec "$PY" run.py lab "${@:2}"
     ;;
   lesson)
     venv
@@ -62,6 +75,13 @@ case "${1:-}" in
     jekyll build --strict_front_matter "${@:2}"
     [ $# -gt 1 ] || echo "run.sh: the lesson website is in _site/ (open _site/index.html)"
     ;;
+  timing)
+    # The full profile's exact work with random weights: each notebook's seconds and slowest cells.
+    # --record writes them into docs/runtimes.json (the schedule's source).
+    venv
+    default_mirror
+    .venv/bin/python tools/time_lesson.py "${@:2}"
+    ;;
   test)
     venv
     default_mirror
@@ -75,7 +95,7 @@ case "${1:-}" in
     exit "$rc"
     ;;
   *)
-    echo "usage: bash run.sh lab|lesson|site|test [extra arguments]" >&2
+    echo "usage: bash run.sh lab|lesson|site|test|timing [extra arguments]" >&2
     exit 2
     ;;
 esac

@@ -37,3 +37,23 @@ def test_compare_recipes_quick_mode_measures_every_recipe():
     means = output.split("Means over the seeds")[1]
     for recipe in ("cached (1 augmented copy)", "end-to-end (fresh augmentation)", "photos only (no augmentation)"):
         assert recipe in means
+
+
+def test_the_timing_command_times_each_notebook_and_its_slowest_cells():
+    """tools/time_lesson.py on a small notebook: one line per notebook with its seconds, then the total."""
+    import nbformat
+    setup = ("import sys, time\nsys.path.insert(0, %r)\nimport workshop\nsettings = workshop.setup()\n"
+             "print(settings.profile, settings.weights, settings.epochs(full=20, offline=10))"
+             % str(workshop.ROOT / "notebooks"))
+    path = workshop.OUTPUT / "tests" / "07-timed.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup),
+                                                   nbformat.v4.new_code_cell("time.sleep(1.5)")]), path)
+    try:
+        output = run_tool("tools/time_lesson.py", str(path), "--cells", "1")
+    finally:
+        path.unlink()
+    assert "in the 'timing' profile on" in output and " cores" in output
+    line = next(line for line in output.splitlines() if "07-timed.ipynb" in line)
+    assert "slowest cells: 2 s `time.sleep(1.5)`" in line
+    assert "total" in output.splitlines()[-1]

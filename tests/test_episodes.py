@@ -72,16 +72,30 @@ def test_each_notebook_has_an_exercise_with_a_hidden_solution(path):
         if re.match(r"#+\s*Question", cells[i].source.strip()) and "solution" in tags[i + 1]:
             questions.append(i)
         skeleton = cells[i + 1]
-        if ("skip-execution" in tags[i + 1] and "nbval-skip" in tags[i + 1] and "..." in skeleton.source
+        if ("skeleton" in tags[i + 1] and "..." in skeleton.source
                 and "solution" in tags[i + 2] and cells[i + 2].cell_type == "code"):
             writing.append(i)
-    assert writing, "add a challenge, a skeleton cell with `...` (tags skip-execution, nbval-skip), a solution"
+    assert writing, "add a challenge, a skeleton cell with `...` (tag skeleton), a solution"
     assert questions, "add a formative question: a challenge titled 'Question: ...' and its hidden answer"
     for i, t in enumerate(tags):
         if "solution" in t:  # code or markdown: the answer starts collapsed in Jupyter
             assert cells[i].metadata.get("jupyter", {}).get("source_hidden") is True, f"cell {i}: hide the solution"
             if cells[i].cell_type == "code":
                 assert cells[i].execution_count is not None, "the solution must run (and is tested by nbval)"
+                assert cells[i].metadata["jupyter"].get("outputs_hidden") is True, f"cell {i}: hide its output too"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercise_minutes_follow_the_rule(path):
+    """The front matter's `exercises`: 5 minutes a question, 7-12 minutes a code challenge (docs/instructors.md)."""
+    notebook = nbformat.read(path, as_version=4)
+    challenges = [c.source for c in notebook.cells if "challenge" in c.metadata.get("tags", [])]
+    questions = sum(bool(re.match(r"#+\s*Question", source.strip())) for source in challenges)
+    code = len(challenges) - questions
+    minutes = notebook.metadata["episode"]["exercises"]
+    assert 5 * questions + 7 * code <= minutes <= 5 * questions + 12 * code, (
+        f"{questions} question(s) and {code} code challenge(s) need {5 * questions + 7 * code}-"
+        f"{5 * questions + 12 * code} minutes, the front matter says {minutes}")
 
 
 def test_the_build_refuses_placeholder_front_matter(tmp_path):

@@ -1,9 +1,11 @@
-"""`bash run.sh lab`, the learners' one setup command, really opens JupyterLab on notebooks/ (also as root)."""
+"""`bash run.sh lab` and `python run.py lab`, the learners' one setup command (macOS and Linux; Windows),
+really open JupyterLab on notebooks/ (also as root), with any Python 3.11-3.13 they find."""
 import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -21,16 +23,17 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def test_run_sh_lab_serves_the_notebooks():
+def serves_the_notebooks(command, env=None):
+    """Start a lab command; assert JupyterLab lists notebooks/ within a minute; stop it."""
     port, token = free_port(), "lab-test"
-    lab = subprocess.Popen(["bash", "run.sh", "lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
-                            f"--IdentityProvider.token={token}"], cwd=ROOT, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    lab = subprocess.Popen(command + ["lab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
+                                      f"--IdentityProvider.token={token}"], cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, start_new_session=True, env=env)
     try:
         listing = None
         for _ in range(120):  # JupyterLab starts in a few seconds; give a slow machine a minute
             if lab.poll() is not None:
-                pytest.fail("run.sh lab stopped:\n" + lab.stdout.read()[-2000:])
+                pytest.fail(f"{' '.join(command)} lab stopped:\n" + lab.stdout.read()[-2000:])
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/contents?token={token}", timeout=2) as reply:
                     listing = json.load(reply)
@@ -43,3 +46,25 @@ def test_run_sh_lab_serves_the_notebooks():
     finally:
         os.killpg(lab.pid, signal.SIGTERM)
         lab.wait(timeout=30)
+
+
+def test_run_sh_lab_serves_the_notebooks(tmp_path):
+    # A python3.13 that exists but fails to run (a pyenv shim for a version that is not installed) is passed over.
+    shim = tmp_path / "python3.13"
+    shim.write_text("#!/bin/sh\necho 'pyenv: python3.13: command not found' >&2\nexit 127\n")
+    shim.chmod(0o755)
+    env = {key: value for key, value in os.environ.items() if key != "PYTHON"}
+    env["PATH"] = f"{tmp_path}{os.pathsep}{env['PATH']}"
+    serves_the_notebooks(["bash", "run.sh"], env)
+
+
+def test_run_py_lab_serves_the_notebooks():
+    """The Windows command, `py run.py lab`, here with the Python that made .venv."""
+    serves_the_notebooks([getattr(sys, "_base_executable", sys.executable), "run.py"])
+
+
+def test_run_sh_names_the_pythons_it_accepts():
+    done = subprocess.run(["bash", "run.sh", "lab"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, PYTHON="/nonexistent/python3.12"))
+    assert done.returncode == 1
+    assert "Python 3.11, 3.12 or 3.13" in done.stderr and "PYTHON=/path/to/python3.13 bash run.sh lab" in done.stderr

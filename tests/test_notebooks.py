@@ -16,16 +16,41 @@ MACHINE_PATH = re.compile(r"/work/|/root/|/home/|/tmp/|\.venv\b|site-packages")
 
 
 def code_cells(path):
-    """The code cells of a notebook file that run (exercise skeletons tagged skip-execution do not)."""
-    return [c for c in nbformat.read(path, as_version=4).cells
-            if c.cell_type == "code" and "skip-execution" not in c.metadata.get("tags", [])]
+    """The code cells of a notebook file (exercise skeletons included: "Run All" runs them too)."""
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+NOT_DONE = "Not done yet: replace each ... in this cell with your code, then run the cell again.\n"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_exercise_skeletons_are_skipped_by_every_runner_and_stored_empty(path):
+def test_unfilled_exercise_skeletons_run_and_only_say_what_is_missing(path):
+    """'Run All' goes through every skeleton: no error, no result printed from the unfilled `...`."""
     cells = nbformat.read(path, as_version=4).cells
-    for cell in [c for c in cells if "skip-execution" in c.metadata.get("tags", [])]:
-        assert "nbval-skip" in cell.metadata["tags"] and cell.outputs == [] and cell.execution_count is None
+    skeletons = [c for c in cells if "skeleton" in c.metadata.get("tags", [])]
+    assert skeletons, "every notebook has a code challenge with a skeleton"
+    for cell in skeletons:
+        assert "..." in cell.source and "skip-execution" not in cell.metadata["tags"]
+        texts = [o.get("text", "") for o in cell.outputs]
+        assert texts == [NOT_DONE], f"a skeleton must only print what is missing, it printed {texts}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_solutions_stay_hidden_until_opened(path):
+    """In JupyterLab a solution's code and output are collapsed (and on the website in a closed <details>)."""
+    cells = nbformat.read(path, as_version=4).cells
+    solutions = [c for c in cells if "solution" in c.metadata.get("tags", [])]
+    assert solutions
+    for cell in solutions:
+        hidden = cell.metadata.get("jupyter", {})
+        assert hidden.get("source_hidden") is True, cell.source[:60]
+        if cell.cell_type == "code":
+            assert hidden.get("outputs_hidden") is True, cell.source[:60]
+
+
+def test_the_exercise_helper_says_what_is_missing(capsys):
+    assert workshop.filled_in(1, "two") is True and capsys.readouterr().out == ""
+    assert workshop.filled_in(1, ...) is False and capsys.readouterr().out == NOT_DONE
 
 
 def test_the_six_lessons_are_there():

@@ -83,6 +83,8 @@ def test_preflight_is_ready_with_the_kit_and_writes_nothing(kit, tmp_path):
     rc, output = run_tool("preflight.py", "--profile", "offline", mirror=kit, keras_home=cache)
     assert rc == 0, output
     assert "keras 3." in output and "GPU:" in output
+    assert "Machine: " in output and "(supported)" in output and "TensorFlow package: tensorflow" in output
+    assert "Keras backend: " in output
     assert output.count("[ok]") == len(OFFLINE_WEIGHTS) + 4  # three weights files, four datasets
     assert list(cache.iterdir()) == []  # nothing fetched or written
 

@@ -1,5 +1,8 @@
 """The registry, the one fetch (cache, mirror, URL), setup's banner, datasets and Bo's door splits."""
+import os
 import shutil
+import subprocess
+import sys
 import time
 
 import pytest
@@ -7,6 +10,7 @@ import pytest
 import workshop
 from workshop import files, profiles
 
+ROOT = files.ROOT
 MIRROR = files.ROOT.parent / "shared"
 needs_mirror = pytest.mark.skipif(not (MIRROR / "keras" / "models").is_dir(),
                                   reason="the ../shared mirror is not beside the project")
@@ -95,6 +99,7 @@ def test_setup_prints_the_banner_and_notes_the_rebuilt_top_file(sandbox, monkeyp
 @pytest.mark.parametrize("profile, models, text", [
     ("full", ["vgg16_notop"], "VGG16 with ImageNet weights, as taught (full profile)"),
     ("structural", ["inception_v3_notop"], "InceptionV3 with RANDOM weights (structural test run): not predictions"),
+    ("timing", ["vgg16"], "VGG16 with RANDOM weights (timing test run): not predictions"),
     ("offline", ["mobilenet_v2_160_notop"], "MobileNet alpha=0.25 with real ImageNet weights, standing in for "
                                             "MobileNetV2 (offline profile); MobileNetV2's own numbers differ")])
 def test_the_banner_names_the_model_behind_the_outputs(profile, models, text):
@@ -102,12 +107,32 @@ def test_the_banner_names_the_model_behind_the_outputs(profile, models, text):
     assert "fewer epochs" not in profiles.PROFILES[profile]
 
 
-@pytest.mark.parametrize("profile, epochs, picked", [("full", 20, 150), ("offline", 10, 224), ("structural", 1, 150)])
+@pytest.mark.parametrize("profile, epochs, picked", [("full", 20, 150), ("offline", 10, 224), ("structural", 1, 150),
+                                                     ("timing", 20, 150)])
 def test_settings_give_the_profiles_values(profile, epochs, picked):
     settings = profiles.Settings(profile, None, files.KERAS_HOME)
     assert settings.epochs(full=20, offline=10) == epochs
     assert settings.pick(full=150, offline=224) == picked
-    assert settings.weights == (None if profile == "structural" else "imagenet")
+    assert settings.weights == (None if profile in ("structural", "timing") else "imagenet")
+    assert settings.offline == (profile == "offline")
+
+
+def test_the_timing_run_does_the_full_work_with_random_weights(sandbox, monkeypatch):
+    """The timing profile: full photo folders, the full profile's models without their weights files."""
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
+    monkeypatch.setitem(profiles._chosen, "profile", "timing")
+    assert counts(workshop.dataset("cats_and_dogs_filtered"))["train/dogs"] == 300
+    assert profiles.model_files("vgg16", "timing") == ["imagenet_class_index.json"]
+    assert profiles.model_files("vgg16", "full") == files.MODELS["vgg16"]
+
+
+def test_a_second_seed_is_chosen_with_an_environment_variable():
+    """WORKSHOP_SEED reruns the lesson with another seed (the checked claims must still hold)."""
+    code = "import workshop; print(workshop.SEED)"
+    seeds = [subprocess.run([sys.executable, "-c", code], env=dict(os.environ, **env), cwd=ROOT / "notebooks",
+                            capture_output=True, text=True, check=True).stdout.strip()
+             for env in ({}, {"WORKSHOP_SEED": "7"})]
+    assert seeds == [str(int(os.environ.get("WORKSHOP_SEED", 42))), "7"]
 
 
 def test_full_profile_offline_stops_at_once_with_two_ways_out(sandbox):

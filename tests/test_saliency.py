@@ -127,3 +127,39 @@ def test_uploads_are_read_in_both_ipywidgets_formats():
     from workshop.doors import uploaded_files
     assert uploaded_files(({"name": "bo.jpg", "content": b"x", "size": 1},)) == [("bo.jpg", b"x")]
     assert uploaded_files({"bo.jpg": {"metadata": {"name": "bo.jpg"}, "content": b"x"}}) == [("bo.jpg", b"x")]
+
+
+# ---- The same map on every Keras backend installed ---------------------------------------------------------
+OTHER_BACKEND_MAP = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import keras
+import workshop
+from keras.applications.mobilenet import preprocess_input
+model = keras.applications.MobileNet(alpha=0.25, weights="imagenet")
+batch = preprocess_input(workshop.load_image(sys.argv[2], target_size=(224, 224))[None])
+np.save(sys.argv[3], workshop.grad_cam(model, batch, "conv_pw_13_relu"))
+"""
+
+
+def installed_backends():
+    """The Keras backends whose package is installed here, besides the one this test process uses."""
+    import importlib.util
+    import keras
+    return [name for name in ("tensorflow", "jax", "torch")
+            if name != keras.backend.backend() and importlib.util.find_spec(name) is not None]
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_grad_cam_gives_the_same_map_on_every_backend(backend, mobilenet, photos, tmp_path):
+    """grad_cam's one backend switch (GradientTape, jax.grad, torch.autograd) gives this backend's map."""
+    import subprocess
+    import sys
+    if backend not in installed_backends():
+        pytest.skip(f"{backend}: this process's backend, or not installed")
+    here = workshop.grad_cam(mobilenet, batch_of(photos / "happy_dog.jpg"), "conv_pw_13_relu")
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    subprocess.run([sys.executable, "-c", OTHER_BACKEND_MAP, str(ROOT / "notebooks"), str(photos / "happy_dog.jpg"),
+                    str(tmp_path / "map.npy")], env=env, check=True, timeout=600)
+    np.testing.assert_allclose(np.load(tmp_path / "map.npy"), here, atol=1e-4)

@@ -34,6 +34,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "notebooks"))  # the helper, as notebooks import it
 from workshop import NOTEBOOKS  # noqa: E402  the one notebook list
+RUNTIMES = ROOT / "docs" / "runtimes.json"  # each notebook's measured run time (tools/time_lesson.py --record)
 FRONT_MATTER = ("title", "teaching", "exercises", "questions", "objectives", "keypoints")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 # TensorFlow/absl/oneDNN/CUDA log lines that a notebook run writes to stderr.
@@ -94,6 +95,11 @@ def front_matter(notebook, name):
     profile, outputs_from = outputs_source(notebook, name)
     lines += [f"notebook: {_quote('notebooks/' + name + '.ipynb')}",
               f"profile: {_quote(profile)}", f"outputs_from: {_quote(outputs_from)}"]
+    runtimes = json.loads(RUNTIMES.read_text()) if RUNTIMES.exists() else {}
+    for key in ("full_cpu", "offline_cpu", "full_gpu"):  # measured by tools/time_lesson.py --record
+        seconds = runtimes.get(key, {}).get("seconds", {}).get(name)
+        if seconds is not None:
+            lines.append(f"runtime_{key}: {seconds}")
     return "\n".join(lines + ["---", ""])
 
 
@@ -181,7 +187,7 @@ class Episode:
                 pass  # the page shows the front matter's keypoints (the same list) in its own box
             elif cell.cell_type == "markdown" and "challenge" in tags:
                 skeletons, solutions = [], []  # the learner's prepared cell(s), then the hidden answer
-                while i + 1 < len(cells) and "skip-execution" in cells[i + 1].metadata.get("tags", []):
+                while i + 1 < len(cells) and "skeleton" in cells[i + 1].metadata.get("tags", []):
                     i += 1
                     skeletons.append(cells[i])
                 while i + 1 < len(cells) and "solution" in cells[i + 1].metadata.get("tags", []):

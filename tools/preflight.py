@@ -7,11 +7,16 @@ project's cache, then the mirror in WORKSHOP_MIRROR, laid out as keras/models/ o
   [ok]        found and verified: setup() uses it
   [download]  not here, but its URL answers: setup() downloads it
   [MISSING]   setup() stops with the "two ways out" message
-Also prints the versions and the GPU. Exits 1 when anything is MISSING.
+Also prints the machine (OS, processor), Python, the Keras backend the notebooks will use, the TensorFlow
+package installed and the GPU; on a machine or Python the workshop does not support (an Intel Mac,
+Python 3.14 or 3.10, ...) it says what to do instead. Exits 1 when anything is MISSING or unsupported.
 """
 import argparse
 import functools
+import importlib.util
+import json
 import os
+import platform
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -20,6 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # th
 import workshop  # noqa: E402
 from workshop import files  # noqa: E402
 from prefetch import lesson_files  # noqa: E402  (tools/, beside this file)
+
+ROOT = Path(__file__).resolve().parents[1]
+# run.py (the setup launcher) holds the table of supported machines and Pythons and the advice for the others.
+_spec = importlib.util.spec_from_file_location("workshop_run", ROOT / "run.py")
+launcher = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(launcher)
 
 
 @functools.cache
@@ -61,15 +72,63 @@ def versions():
     return ", ".join(found) or "TensorFlow and Keras are NOT installed (pip install -r requirements.txt)"
 
 
+def keras_backend():
+    """(backend, where it comes from) as the notebooks will see it, without importing Keras.
+
+    KERAS_BACKEND wins; else keras.json in the Keras folder the notebooks use (setup() points KERAS_HOME at
+    the project's .keras/, not ~/.keras); else Keras' default, tensorflow.
+    """
+    if os.environ.get("KERAS_BACKEND"):
+        return os.environ["KERAS_BACKEND"], "KERAS_BACKEND"
+    config = files.KERAS_HOME / "keras.json"
+    try:
+        return json.loads(config.read_text())["backend"], str(config)
+    except (OSError, ValueError, KeyError, TypeError):
+        return "tensorflow", "Keras' default"
+
+
+def tensorflow_package():
+    """'tensorflow-cpu 2.21.0', 'tensorflow 2.21.0' (or both), or 'none'."""
+    found = []
+    for dist in ("tensorflow-cpu", "tensorflow"):
+        try:
+            found.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return " and ".join(found) or "none"
+
+
+def machine(system=None, processor=None, version=None):
+    """Lines describing this machine and Python, and the advice when the workshop cannot install here (or None)."""
+    system, processor = system or platform.system(), (processor or platform.machine()).lower()
+    shown = ".".join(map(str, version)) if version else platform.python_version()
+    version = tuple(version or sys.version_info[:2])
+    trouble = launcher.problem(system, processor, version)
+    expected = launcher.MACHINES.get((system, processor))
+    backend, source = keras_backend()
+    lines = [f"Machine: {launcher.machine_name(system, processor)}; Python {shown} "
+             + ("(supported)" if trouble is None else "(NOT supported)"),
+             f"TensorFlow package: {tensorflow_package()}"
+             + (f" (requirements.txt installs {expected} here)" if expected and trouble is None else ""),
+             f"Keras backend: {backend} (from {source})"]
+    return lines, trouble
+
+
 def preflight(profile):
     """Print one screen: versions, GPU, weights and data for a profile, what to do; True if ready."""
     mirror = files.mirror_folder()
     gpu = workshop.profiles.gpu_name()
     print(f"Workshop preflight -- profile {profile!r}")
-    print(f"  Python {sys.version.split()[0]}; {versions()}")
+    lines, trouble = machine()
+    for line in lines:
+        print(f"  {line}")
+    if trouble:
+        print(f"  What to do: {trouble}")
+    print(f"  Installed: {versions()}")
     print(f"  GPU: {gpu}" if gpu else "  GPU: none found -- CPU only (fine offline; the full profile is slow)")
     print(f"  Keras cache: {files.KERAS_HOME}; mirror: {mirror or 'none (WORKSHOP_MIRROR not set)'}")
     todo = ["TensorFlow/Keras"] if "NOT installed" in versions() else []
+    todo += ["a supported machine and Python"] if trouble else []
     print("Weights:")
     for row in lesson_files(profile):
         state, detail = verdict([row], mirror)
@@ -83,6 +142,9 @@ def preflight(profile):
     if not todo:
         print("Ready: setup() finds or downloads everything this profile needs.")
         return True
+    if todo == ["a supported machine and Python"]:
+        print("NOT READY: this machine or this Python cannot run the workshop (see 'What to do' above).")
+        return False
     print(f"NOT READY: {len(todo)} missing piece(s). What to do:\n"
           f"  - online, once: python tools/prefetch.py --profile {profile} --dest ~/workshop-mirror\n"
           "    then set WORKSHOP_MIRROR=~/workshop-mirror (or just run the notebooks online: setup() downloads)\n"

@@ -4,18 +4,19 @@ What lives where (notebooks/workshop/):
 | file        | what                                                                               |
 |-------------|------------------------------------------------------------------------------------|
 | files.py    | every path, hash, mirror, registry and download rule; `fetch` (cache, mirror, URL) |
-| profiles.py | the profiles, `setup()` and its banner, `Settings`, seeds, Colab, `stand_in()`     |
+| profiles.py | the profiles, `setup()` and its banner, `Settings`, seeds, Colab, `stand_in()`, `filled_in()` |
 | data.py     | `dataset()`, Bo's door splits (`bo_door_splits()`), `check_image_folder()`         |
 | images.py   | `load_image()` for any photo file, `show_image()`, ImageNet labels, input shapes   |
 | training.py | `extract_features()` (taught in notebook 3), training curves, run a notebook       |
-| doors.py    | try your own photo, Grad-CAM saliency maps                                         |
+| doors.py    | try your own photo, Grad-CAM saliency maps (on every Keras backend)                |
+| backends.py | photo folders without TensorFlow (for JAX/PyTorch machines; not yet used by the notebooks) |
 | errors.py   | `WorkshopError`: every message says what is wrong and what to do                   |
 It does not import TensorFlow at import time: `setup()` sets KERAS_HOME first.
 """
 # The names the notebooks and tools use, as workshop.<name>:
 from .errors import ImageLoadError, MissingFilesError, WorkshopError
 from .files import DATA, NOTEBOOKS, OUTPUT, ROOT, fetch
-from .profiles import SEED, set_seeds, setup, stand_in
+from .profiles import SEED, filled_in, set_seeds, setup, stand_in
 from .images import check_input_shape, imagenet_labels, load_image, show_augmentations, show_image
 from .data import bo_door_splits, check_image_folder, dataset
 from .training import execute_notebook, extract_features, plot_runs, plot_training_curves, run_notebook

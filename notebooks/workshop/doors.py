@@ -15,7 +15,9 @@ def try_photo(photo, predict, door, name="uploaded_photo"):
     if upload:  # an upload's bytes: write them to a file first
         path.write_bytes(bytes(photo))
     load_image(path)  # a clear ImageLoadError for anything that is not a usable photo
-    predictions, labels = np.asarray(predict(path)).reshape(-1), imagenet_labels()
+    import keras
+    predictions = keras.ops.convert_to_numpy(predict(path)).reshape(-1)  # also a backend tensor, e.g. on a GPU
+    labels = imagenet_labels()
     report = {"photo": path, "decision": door(path),
               "top": [(labels[i], float(predictions[i])) for i in np.argsort(predictions)[::-1][:3]]}
     show_image(path, title=report["decision"])
@@ -64,24 +66,57 @@ def last_conv_layer(model):
 
 
 def grad_cam(model, batch, layer_name=None, class_index=None):
-    """Grad-CAM, as in keras.io's example: a (h, w) map in 0..1 of where a layer's features raised the class score."""
+    """Grad-CAM, as in keras.io's example: a (h, w) map in 0..1 of where a layer's features raised the class score.
+
+    The model is split at the layer, as in Deep Learning with Python (3rd ed.): `features` (input -> the layer's
+    feature maps) and `head` (feature maps -> output). Only the gradient of the score with respect to the feature
+    maps needs the backend's own autodiff (`gradient` below); the rest is keras.ops, the same on every backend.
+    """
     import keras
-    import tensorflow as tf
+    from keras import ops
     layer = model.get_layer(layer_name or last_conv_layer(model))  # a wrong name: Keras lists the right ones
-    features_and_output = keras.Model(model.input, [layer.output, model.output])
-    with tf.GradientTape() as tape:
-        features, output = features_and_output(np.asarray(batch, dtype="float32")[:1], training=False)
-        if output.shape[-1] == 1:  # one unit (bo vs not_bo): evidence for class 1, or against it
-            activation = getattr(model.layers[-1], "activation", None)  # sigmoid: probabilities, else logits
-            threshold = 0.5 if getattr(activation, "__name__", "") == "sigmoid" else 0.0
-            index = int(float(output[0, 0]) > threshold) if class_index is None else class_index
-            score = output[0, 0] if index == 1 else -output[0, 0]
-        else:
-            index = int(tf.argmax(output[0])) if class_index is None else class_index
-            score = output[0, index]
-    weights = tf.reduce_mean(tape.gradient(score, features), axis=(0, 1, 2))  # how much each feature map matters
-    cam = tf.nn.relu(tf.reduce_sum(features[0] * weights, axis=-1)).numpy()
+    features = keras.Model(model.input, layer.output)(ops.convert_to_tensor(batch, "float32")[:1], training=False)
+    head = keras.Model(layer.output, model.output)  # the rest of the model, from those feature maps on
+    index = _explained_class(model, ops.convert_to_numpy(head(features, training=False))[0], class_index)
+
+    def score(feature_maps):  # the evidence for class `index` (one unit: for class 1, or against it)
+        output = head(feature_maps, training=False)[0]
+        return output[0] * (1 if index == 1 else -1) if output.shape[-1] == 1 else output[index]
+
+    weights = ops.mean(gradient(score, features), axis=(0, 1, 2))  # how much each feature map matters
+    cam = ops.convert_to_numpy(ops.relu(ops.sum(features[0] * weights, axis=-1)))
     return cam / cam.max() if cam.max() > 0 else cam
+
+
+def _explained_class(model, output, class_index=None):
+    """The class a map explains: `class_index`, else the predicted one (one unit: 1 above the threshold, else 0)."""
+    if class_index is not None:
+        return class_index
+    if output.shape[-1] == 1:  # one unit (bo vs not_bo): sigmoid gives probabilities, else logits
+        activation = getattr(model.layers[-1], "activation", None)
+        return int(output[0] > (0.5 if getattr(activation, "__name__", "") == "sigmoid" else 0.0))
+    return int(np.argmax(output))
+
+
+def gradient(function, x):
+    """The gradient of a scalar function at x: the one step each backend does its own way."""
+    import keras
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = function(x)
+        return tape.gradient(y, x)
+    if backend == "torch":
+        import torch
+        x = x.detach().requires_grad_(True)  # a leaf tensor whose gradient torch keeps
+        return torch.autograd.grad(function(x), x)[0]
+    if backend == "jax":
+        import jax
+        return jax.grad(function)(x)
+    raise WorkshopError(f"Grad-CAM needs gradients: KERAS_BACKEND={backend!r} is not supported here; "
+                        "use tensorflow, jax or torch.")
 
 
 def show_saliency(photo_path, heatmap, title=None, opacity=0.45):

@@ -91,8 +91,10 @@ def imagenet_labels():
 
 def show_augmentations(image, augmentation, count=5):
     """Show one image next to `count` randomly augmented versions of it."""
+    import keras
     import matplotlib.pyplot as plt
-    versions = [np.asarray(image)] + [np.asarray(augmentation(image[None], training=True))[0] for _ in range(count)]
+    to_numpy = keras.ops.convert_to_numpy  # any backend's tensor, also one on a GPU (np.asarray cannot)
+    versions = [to_numpy(image)] + [to_numpy(augmentation(image[None], training=True))[0] for _ in range(count)]
     titles = ["original"] + [f"augmented {i + 1}" for i in range(count)]
     _, axes = plt.subplots(1, count + 1, figsize=(2 * count + 2, 2.2))
     for axis, version, title in zip(axes, versions, titles):

@@ -13,14 +13,17 @@ import numpy as np
 from . import files
 from .errors import WorkshopError
 
-SEED = 42
+SEED = int(os.environ.get("WORKSHOP_SEED", 42))  # tests rerun the lesson with a second seed
 PROFILES = {
     "full": "the lesson's models exactly as taught, ImageNet weights, the lesson's epochs",
     "offline": "MobileNet alpha=0.25 (real ImageNet weights) from a mirror folder stands in "
                "for the lesson's larger models; each notebook sets its own epochs for it",
     "structural": "TEST RUN: the lesson's real architectures with RANDOM weights (weights=None) "
                   "and minimal work; outputs are NOT predictions",
+    "timing": "TIMING RUN: the full profile's exact work (image sizes, epochs, photos) with RANDOM "
+              "weights (weights=None), to time the lesson; outputs are NOT predictions",
 }
+RANDOM_WEIGHTS = ("structural", "timing")  # profiles whose models have random weights
 LESSON_MODEL_NAMES = {"vgg16": "VGG16", "vgg16_notop": "VGG16", "inception_v3_notop": "InceptionV3",
                       "mobilenet_v2_160_notop": "MobileNetV2"}
 COLAB_PACKAGES = {"PIL": "pillow", **{name: name for name in  # module -> pip package, if Colab lacks it
@@ -37,14 +40,14 @@ class Settings:
 
     def __post_init__(self):
         self.offline = self.profile == "offline"  # the small stand-in model is used
-        self.weights = None if self.profile == "structural" else "imagenet"  # None: random weights
+        self.weights = None if self.profile in RANDOM_WEIGHTS else "imagenet"  # None: random weights
 
     def epochs(self, full, offline=None):
         """The number of epochs for this profile (1 in the structural test run)."""
-        return {"full": full, "offline": offline or full}.get(self.profile, 1)
+        return {"full": full, "timing": full, "offline": offline or full}.get(self.profile, 1)
 
     def pick(self, full, offline):
-        """The value for this profile: `offline` with the stand-in, else `full` (also structural)."""
+        """The value for this profile: `offline` with the stand-in, else `full` (also structural, timing)."""
         return offline if self.offline else full
 
 
@@ -53,7 +56,7 @@ def current_profile():
     return _chosen["profile"] or os.environ.get("WORKSHOP_PROFILE", "full")
 
 
-def setup(models=(), data=(), profile=None, seed=SEED):
+def setup(models=(), data=(), profile=None, seed=None):
     """Choose the profile, set KERAS_HOME and seeds, fetch what the notebook needs; print a banner."""
     from .data import dataset
     profile = profile or os.environ.get("WORKSHOP_PROFILE", "full")
@@ -77,6 +80,7 @@ def setup(models=(), data=(), profile=None, seed=SEED):
     for name in data:
         dataset(name, settings.mirror)
     files.OUTPUT.mkdir(exist_ok=True)
+    seed = SEED if seed is None else seed
     set_seeds(seed)
     cache = files.KERAS_HOME  # shown relative to the project: stable outputs, no machine paths
     print(f"Keras cache: {cache.relative_to(files.ROOT) if cache.is_relative_to(files.ROOT) else cache}"
@@ -87,7 +91,7 @@ def setup(models=(), data=(), profile=None, seed=SEED):
 def model_files(model, profile):
     """The weights files a lesson model needs in a profile (random weights need only the labels)."""
     names = files.MODELS[files.OFFLINE_STANDIN.get(model, model) if profile == "offline" else model]
-    return [n for n in names if n.endswith(".json")] if profile == "structural" else names
+    return [n for n in names if n.endswith(".json")] if profile in RANDOM_WEIGHTS else names
 
 
 def outputs_come_from(models, profile):
@@ -95,8 +99,8 @@ def outputs_come_from(models, profile):
     lesson = " and ".join(sorted({LESSON_MODEL_NAMES.get(m, m) for m in models})) or "no pretrained model"
     if profile == "full":
         return f"{lesson} with ImageNet weights, as taught (full profile)"
-    if profile == "structural":
-        return f"{lesson} with RANDOM weights (structural test run): not predictions"
+    if profile in RANDOM_WEIGHTS:
+        return f"{lesson} with RANDOM weights ({profile} test run): not predictions"
     differ = "numbers and top categories" if "vgg16" in models else "numbers"
     return (f"MobileNet alpha=0.25 with real ImageNet weights, standing in for {lesson} "
             f"(offline profile); {lesson}'s own {differ} differ")
@@ -141,10 +145,19 @@ def _set_keras_home(path):
     os.environ["KERAS_HOME"] = str(path)
 
 
-def set_seeds(seed=SEED):
+def set_seeds(seed=None):
     """Seed Python, NumPy and (once imported) Keras/TensorFlow so reruns agree."""
+    seed = SEED if seed is None else seed
     random.seed(seed)
     np.random.seed(seed)
     if "keras" in sys.modules or "tensorflow" in sys.modules:
         import keras
         keras.utils.set_random_seed(seed)
+
+
+def filled_in(*answers):
+    """True when an exercise's answers are written; else say what is missing (no error, no wrong result)."""
+    if any(answer is Ellipsis for answer in answers):
+        print("Not done yet: replace each ... in this cell with your code, then run the cell again.")
+        return False
+    return True

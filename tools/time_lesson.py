@@ -1,0 +1,93 @@
+"""Time the full profile's work on this machine, without its weights.
+
+Usage: python tools/time_lesson.py [notebooks/NN-name.ipynb ...] [--profile timing|offline] [--cells N] [--record]
+The `timing` profile runs the full profile's exact work (VGG16, InceptionV3 and MobileNetV2 at the
+lesson's image sizes, epochs, photos and augmented copies) with random weights (weights=None):
+speed does not depend on the weights, so no download is needed. It prints each notebook's time
+(kernel start and imports included) and its slowest cells; the notebooks are not changed.
+Photos come from data/ or WORKSHOP_MIRROR, as in the notebooks. With --record (all notebooks only),
+the seconds go into docs/runtimes.json, from which the episodes' front matter and the instructor
+notes' schedule take their run times.
+"""
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
+import workshop  # noqa: E402
+
+RUNTIMES = workshop.ROOT / "docs" / "runtimes.json"
+
+
+def cpu():
+    """The CPU's name, its core count and whether it has AVX-512 (these machines differ in speed)."""
+    name, flags = platform.processor() or platform.machine(), ""
+    if Path("/proc/cpuinfo").exists():
+        info = Path("/proc/cpuinfo").read_text()
+        name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), name)
+        flags = " with AVX-512" if " avx512f" in info else " without AVX-512"
+    return f"{name}, {os.cpu_count()} cores{flags}"
+
+
+def cell_seconds(cell):
+    """How long a code cell ran, from the timestamps nbclient records."""
+    stamps = cell.metadata.get("execution", {})
+    start, end = stamps.get("iopub.execute_input"), stamps.get("shell.execute_reply")
+    if not (start and end):
+        return 0.0
+    return (datetime.fromisoformat(end.rstrip("Z")) - datetime.fromisoformat(start.rstrip("Z"))).total_seconds()
+
+
+def main(argv=None):
+    """Execute the notebooks in a profile, one after another; print the seconds of each."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--profile", default="timing", choices=["timing", "offline", "full"],
+                        help="timing (default): the full profile's work with random weights; full: with its weights")
+    parser.add_argument("--cells", type=int, default=3, help="how many of each notebook's slowest cells to list")
+    parser.add_argument("--record", action="store_true", help="write the seconds into docs/runtimes.json")
+    args = parser.parse_args(argv)
+    if args.record and args.notebooks:
+        parser.error("--record times the whole lesson: give no notebooks")
+    os.environ["WORKSHOP_PROFILE"] = args.profile
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    paths = [p.resolve() for p in args.notebooks] or workshop.NOTEBOOKS
+    print(f"Timing {len(paths)} notebook(s) in the {args.profile!r} profile on {cpu()}")
+    print(f"Keras backend: {os.environ.get('KERAS_BACKEND', 'tensorflow')}; Python {platform.python_version()}")
+    total, seconds_of = 0.0, {}
+    for path in paths:
+        start = time.perf_counter()
+        notebook = workshop.execute_notebook(path, timeout=1800)
+        seconds = time.perf_counter() - start
+        total += seconds
+        seconds_of[path.stem] = round(seconds)
+        slowest = sorted(((cell_seconds(c), c.source.strip().splitlines()[0][:60]) for c in notebook.cells
+                          if c.cell_type == "code" and c.source.strip()), reverse=True)[:args.cells]
+        print(f"  {path.name:32s} {seconds:6.0f} s   slowest cells: "
+              + "; ".join(f"{s:.0f} s `{first}`" for s, first in slowest))
+    print(f"  {'total':32s} {total:6.0f} s ({total / 60:.1f} min)")
+    if args.record:
+        kind = "gpu" if workshop.profiles.gpu_name() else "cpu"  # the schedule's columns: full/offline x CPU/GPU
+        record(f"{'offline' if args.profile == 'offline' else 'full'}_{kind}", seconds_of)
+
+
+def record(key, seconds_of):
+    """Keep one profile's measured seconds per notebook, with the machine and versions, in docs/runtimes.json."""
+    from importlib import metadata
+    runtimes = json.loads(RUNTIMES.read_text()) if RUNTIMES.exists() else {}
+    keras = metadata.version("keras")
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    runtimes[key] = {"machine": cpu(), "date": datetime.now().date().isoformat(),
+                     "software": f"Python {platform.python_version()}, Keras {keras}, backend {backend}",
+                     "seconds": seconds_of}
+    RUNTIMES.write_text(json.dumps(runtimes, indent=2) + "\n")
+    print(f"Recorded in {RUNTIMES.relative_to(workshop.ROOT)} as {key!r}")
+
+
+if __name__ == "__main__":
+    main()
