@@ -59,6 +59,13 @@ KNOWN_FALSE = [
     ("02", r"shows where VGG16's doors go wrong", "assumes VGG16's doors go wrong"),
     ("02", r"to a cat is the lean toward", "only when the top category is not a dog breed"),
     ("02", r"a more\s+hesitant photo can still tip, as in the question", "the question shows no resizing flip"),
+    ("05", r"original lesson'?s 20", "the original lesson states no epoch count"),
+    ("05", r"enough to see where its head stops improving", "seed 2 offline: lowest validation loss at the last epoch"),
+    ("05", r"more training stops helping on new photos", "gives away the overfitting question"),
+    ("05", r"the gap shrinks", "measured: the training-photo loss jumps too"),
+    ("05", r"at most a third of the validation loss", "not what the measured runs show (0.02-0.15 vs 0.22-0.48)"),
+    ("06", r"drops the optimizer from a\s+later", "Keras 3.15.1: a .keras save after an .h5 save keeps the optimizer"),
+    ("06", r"lands a little above, another a little below", "offline, 98 % of random heads span 0.305-0.68"),
 ]
 # Numbers the prose may state without pointing at an output: facts of ImageNet, the data
 # and the lesson's fixed settings, the same in every profile and run.
