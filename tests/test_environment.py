@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 from packaging.requirements import Requirement
+from test_platforms import PYTHONS, requirement_lines  # the one parser of requirement files
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,11 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def requirements(name):
     """{package: Requirement} of a requirements file (a package may appear once per marker)."""
     found = {}
-    for line in (ROOT / name).read_text().splitlines():
-        line = line.split(" #")[0].strip()
-        if line and not line.startswith("#"):
-            requirement = Requirement(line)
-            found[f"{requirement.name.lower()}; {requirement.marker}" if requirement.marker else requirement.name.lower()] = requirement
+    for line in requirement_lines(ROOT / name):
+        requirement = Requirement(line)
+        found[f"{requirement.name.lower()}; {requirement.marker}" if requirement.marker else requirement.name.lower()] = requirement
     return found
 
 
@@ -35,7 +34,6 @@ def test_environment_python_is_supported_everywhere():
     """The Python environment.yml pins is one that every supported machine has wheels for (test_platforms)."""
     spec = yaml.safe_load((ROOT / "environment.yml").read_text())
     python = next(d for d in spec["dependencies"] if isinstance(d, str) and d.startswith("python="))
-    from test_platforms import PYTHONS
     assert python.split("=")[1] in PYTHONS
 
 

@@ -61,14 +61,20 @@ def verdict(rows, mirror):
                                                      for where, n in places.items() if n)
 
 
-def versions():
-    """TensorFlow and Keras versions, read without importing them (KERAS_HOME stays free)."""
+def installed(dists):
+    """'name version' of each of these distributions that is installed, read without importing them."""
     found = []
-    for dist in ("tensorflow", "tensorflow-cpu", "tensorflow-macos", "keras"):
+    for dist in dists:
         try:
             found.append(f"{dist} {metadata.version(dist)}")
         except metadata.PackageNotFoundError:
             pass
+    return found
+
+
+def versions():
+    """TensorFlow and Keras versions (KERAS_HOME stays free: nothing is imported)."""
+    found = installed(("tensorflow", "tensorflow-cpu", "tensorflow-macos", "keras"))
     return ", ".join(found) or "TensorFlow and Keras are NOT installed (pip install -r requirements.txt)"
 
 
@@ -89,13 +95,7 @@ def keras_backend():
 
 def tensorflow_package():
     """'tensorflow-cpu 2.21.0', 'tensorflow 2.21.0' (or both), or 'none'."""
-    found = []
-    for dist in ("tensorflow-cpu", "tensorflow"):
-        try:
-            found.append(f"{dist} {metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            pass
-    return " and ".join(found) or "none"
+    return " and ".join(installed(("tensorflow-cpu", "tensorflow"))) or "none"
 
 
 def machine(system=None, processor=None, version=None):

@@ -20,8 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
 import workshop  # noqa: E402
-
-RUNTIMES = workshop.ROOT / "docs" / "runtimes.json"
+from build_episodes import RUNTIMES  # noqa: E402  (tools/, beside this file): where the episodes read them
 
 
 def cpu():
