@@ -36,3 +36,14 @@ def sandbox(tmp_path, monkeypatch):
     monkeypatch.setitem(profiles._chosen, "profile", None)
     monkeypatch.delenv("WORKSHOP_MIRROR", raising=False)
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def jax_python():
+    """The Python of .venv-jax: Keras on JAX without TensorFlow, made as a learner's `KERAS_BACKEND=jax bash run.sh
+    lab` makes it (run.py, requirements-jax.txt; seconds with uv, which the test environment has)."""
+    import subprocess
+    done = subprocess.run([sys.executable, str(ROOT / "run.py"), "setup"], cwd=ROOT, capture_output=True,
+                          text=True, env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return ROOT / ".venv-jax" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")

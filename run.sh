@@ -6,6 +6,8 @@
 #   bash run.sh site     build the lesson website (_site/) from _episodes/ with Jekyll
 #   bash run.sh test     run the test suite (unit tests, notebooks under nbval, structural runs)
 #   bash run.sh timing   time the full profile's work on this machine with random weights (no download)
+# Another Keras backend: KERAS_BACKEND=jax (or torch) before lab, test or timing uses .venv-jax (.venv-torch), no
+# TensorFlow (not before lesson: the stored outputs are TensorFlow's).
 # Offline: WORKSHOP_PROFILE=offline WORKSHOP_MIRROR=/path/to/mirror bash run.sh lesson
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -37,6 +39,11 @@ venv() {
   fi
   PY=$py
   "$py" run.py setup
+  # The backend's environment (run.py's BACKENDS): .venv for TensorFlow, .venv-jax or .venv-torch for the others.
+  case "${KERAS_BACKEND:-tensorflow}" in
+    tensorflow) VPY=.venv/bin/python ;;
+    *) VPY=.venv-$KERAS_BACKEND/bin/python ;;
+  esac
 }
 
 default_mirror() {
@@ -55,8 +62,13 @@ case "${1:-}" in
     exec "$PY" run.py lab "${@:2}"
     ;;
   lesson)
+    if [ "${KERAS_BACKEND:-tensorflow}" != tensorflow ]; then
+      echo "run.sh: lesson writes the outputs the episode pages show, and they come from TensorFlow;" >&2
+      echo "run.sh: run it without KERAS_BACKEND. To check the notebooks on $KERAS_BACKEND: KERAS_BACKEND=$KERAS_BACKEND bash run.sh test notebooks" >&2
+      exit 2
+    fi
     venv
-    .venv/bin/python tools/run_notebooks.py "${@:2}"
+    "$VPY" tools/run_notebooks.py "${@:2}"
     bash run.sh site   # the lesson website (_site/) from the episodes just rebuilt
     ;;
   site)
@@ -80,13 +92,13 @@ case "${1:-}" in
     # --record writes them into docs/runtimes.json (the schedule's source).
     venv
     default_mirror
-    .venv/bin/python tools/time_lesson.py "${@:2}"
+    "$VPY" tools/time_lesson.py "${@:2}"
     ;;
   test)
     venv
     default_mirror
     set +e
-    .venv/bin/python -m pytest "${@:2}"
+    "$VPY" -m pytest "${@:2}"
     rc=$?
     set -e
     if [ "$rc" -eq 5 ]; then

@@ -50,10 +50,10 @@ def test_the_timing_command_times_each_notebook_and_its_slowest_cells():
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(setup),
                                                    nbformat.v4.new_code_cell("time.sleep(1.5)")]), path)
     try:
-        output = run_tool("tools/time_lesson.py", str(path), "--cells", "1")
+        output = run_tool("tools/time_lesson.py", str(path), "--cells", "2")  # the setup cell (Keras import) may be slower
     finally:
         path.unlink()
     assert "in the 'timing' profile on" in output and " cores" in output
     line = next(line for line in output.splitlines() if "07-timed.ipynb" in line)
-    assert "slowest cells: 2 s `time.sleep(1.5)`" in line
+    assert "slowest cells: " in line and "2 s `time.sleep(1.5)`" in line
     assert "total" in output.splitlines()[-1]

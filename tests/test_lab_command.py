@@ -68,3 +68,33 @@ def test_run_sh_names_the_pythons_it_accepts():
                           env=dict(os.environ, PYTHON="/nonexistent/python3.12"))
     assert done.returncode == 1
     assert "Python 3.11, 3.12 or 3.13" in done.stderr and "PYTHON=/path/to/python3.13 bash run.sh lab" in done.stderr
+
+
+def test_setup_installs_with_pip_when_uv_cannot(tmp_path, monkeypatch, capsys):
+    """run.py installs with uv (seconds) and falls back to pip, which reads the machine's pip settings."""
+    sys.path.insert(0, str(ROOT))
+    import run
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("# nothing to install\n")
+    calls = []
+    real_run = subprocess.run
+
+    def recording_run(command, *args, **kwargs):
+        calls.append(command)
+        return real_run(command, *args, **kwargs)
+    monkeypatch.setattr(run.subprocess, "run", recording_run)
+    monkeypatch.setattr(run, "uv_for", lambda python, requirements: ["false"])  # a uv that fails
+    assert run.install(Path(sys.executable), requirements)
+    assert calls[0][:3] == ["false", "pip", "install"] and calls[1][1:4] == ["-m", "pip", "install"]
+    assert "--compile-bytecode" in calls[0]  # else, under PYTHONDONTWRITEBYTECODE=1, TensorFlow imports twice as slowly
+    assert "trying pip instead" in capsys.readouterr().err
+    monkeypatch.setattr(run, "uv_for", lambda python, requirements: None)  # no uv at all: pip only
+    calls.clear()
+    assert run.install(Path(sys.executable), requirements) and len(calls) == 1 and calls[0][1:4] == ["-m", "pip", "install"]
+
+
+def test_lesson_refuses_another_backend():
+    """The stored outputs and the pages come from TensorFlow: `lesson` on JAX stops before writing anything."""
+    done = subprocess.run(["bash", "run.sh", "lesson"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "KERAS_BACKEND": "jax"})
+    assert done.returncode == 2 and "KERAS_BACKEND=jax bash run.sh test notebooks" in done.stderr, done.stderr

@@ -143,23 +143,27 @@ np.save(sys.argv[3], workshop.grad_cam(model, batch, "conv_pw_13_relu"))
 """
 
 
-def installed_backends():
-    """The Keras backends whose package is installed here, besides the one this test process uses."""
+def backend_python(backend, request):
+    """A Python whose Keras runs on `backend`: this one if the package is installed here, .venv-jax for JAX."""
     import importlib.util
+    import sys
     import keras
-    return [name for name in ("tensorflow", "jax", "torch")
-            if name != keras.backend.backend() and importlib.util.find_spec(name) is not None]
+    if backend == keras.backend.backend():
+        pytest.skip(f"{backend}: this process's own backend")
+    if importlib.util.find_spec(backend) is not None:
+        return sys.executable
+    if backend == "jax":
+        return str(request.getfixturevalue("jax_python"))
+    pytest.skip(f"{backend} is not installed here (tools/gpu_check.sh runs the lesson on it)")
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
-def test_grad_cam_gives_the_same_map_on_every_backend(backend, mobilenet, photos, tmp_path):
+def test_grad_cam_gives_the_same_map_on_every_backend(backend, mobilenet, photos, tmp_path, request):
     """grad_cam's one backend switch (GradientTape, jax.grad, torch.autograd) gives this backend's map."""
     import subprocess
-    import sys
-    if backend not in installed_backends():
-        pytest.skip(f"{backend}: this process's backend, or not installed")
+    python = backend_python(backend, request)
     here = workshop.grad_cam(mobilenet, batch_of(photos / "happy_dog.jpg"), "conv_pw_13_relu")
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    subprocess.run([sys.executable, "-c", OTHER_BACKEND_MAP, str(ROOT / "notebooks"), str(photos / "happy_dog.jpg"),
+    subprocess.run([python, "-c", OTHER_BACKEND_MAP, str(ROOT / "notebooks"), str(photos / "happy_dog.jpg"),
                     str(tmp_path / "map.npy")], env=env, check=True, timeout=600)
     np.testing.assert_allclose(np.load(tmp_path / "map.npy"), here, atol=1e-4)

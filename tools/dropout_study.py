@@ -5,7 +5,7 @@ Usage: python tools/dropout_study.py [--seeds 42,1,2] [--modes notebook,static,f
 Needs the offline weights and cats_and_dogs_filtered (WORKSHOP_MIRROR, e.g. ../shared). 24 runs: several minutes on
 2 idle cores (the earlier 18-run version took 5-6 min); 47 min measured on a busy shared 2-core machine.
 
-Notebook 5's head (Flatten -> Dense(1024, relu) -> [Dropout(0.2)] -> Dense(1, sigmoid), RMSprop 1e-4) on
+Notebook 5's head (Flatten -> Dense(1024, relu) -> [Dropout(0.2)] -> Dense(1) logit, RMSprop 1e-4) on
 MobileNet alpha=0.25 cut at conv_pw_12_relu (224 px; notebook 5's offline cut), trained on features computed once:
   notebook:   the 600 photos' features plus one augmented copy, every epoch (what notebook 5 does offline)
   static:     the 600 photos' features every epoch
@@ -66,9 +66,10 @@ def train(data, valid, rate, seed, epochs):
     x = keras.layers.Dense(1024, activation="relu")(keras.layers.Flatten()(inputs))
     if rate:
         x = keras.layers.Dropout(rate)(x)
-    head = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(x))
-    head.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-4), loss="binary_crossentropy",
-                 metrics=["accuracy"])
+    head = keras.Model(inputs, keras.layers.Dense(1)(x))  # one logit, as in notebook 5
+    head.compile(optimizer=keras.optimizers.RMSprop(learning_rate=1e-4),
+                 loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                 metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")])
     fit = dict(x=data[0], y=data[1], batch_size=32) if isinstance(data, tuple) else dict(x=data)
     return head.fit(**fit, epochs=epochs, validation_data=valid, verbose=0).history
 

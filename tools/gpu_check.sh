@@ -20,9 +20,8 @@
 # jsonschema-specifications, referencing, rpds-py, jedi, parso, prompt-toolkit, wcwidth, pexpect, ptyprocess,
 # stack-data, asttokens, executing, pure-eval, platformdirs, portpicker, tzdata, ipywidgets, widgetsnbextension,
 # jupyterlab-widgets, rich, markdown-it-py, mdurl, attrs, psutil, coverage (the last six: measured missing in a
-# bare venv). Only for keras.utils.image_dataset_from_directory(..., format="grain") (not needed by
-# workshop.backends' loader): grain 0.2.18, array-record, etils, fsspec, zipp, typing-extensions, cloudpickle, absl-py,
-# protobuf (grain's own requirements; portpicker is above).
+# bare venv). No TensorFlow and no grain: without TensorFlow the notebooks load photo folders with
+# workshop.image_dataset_from_directory (Pillow and NumPy; notebooks/workshop/backends.py).
 # Make the folder on any machine with network (match the GPU machine's Python with --python-version):
 #   pip download --only-binary=:all: --python-version 3.12 --platform manylinux2014_x86_64 \
 #     --platform manylinux_2_28_x86_64 --no-deps -d wheels keras==3.15.1 namex optree nbval==0.11.0 nbclient \
@@ -30,8 +29,7 @@
 #     comm debugpy matplotlib-inline nest-asyncio2 fastjsonschema jsonschema jsonschema-specifications \
 #     referencing rpds-py jedi parso prompt-toolkit wcwidth pexpect ptyprocess stack-data asttokens executing \
 #     pure-eval platformdirs portpicker tzdata ipywidgets==8.1.9 widgetsnbextension jupyterlab-widgets \
-#     rich markdown-it-py mdurl attrs psutil coverage \
-#     grain==0.2.18 array-record etils fsspec zipp typing-extensions cloudpickle absl-py protobuf
+#     rich markdown-it-py mdurl attrs psutil coverage
 # Only the wheels of modules the machine lacks are installed (a wheel for numpy or torch is never used).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -59,8 +57,6 @@ for pair in keras:keras namex:namex optree:optree nbval:nbval nbclient:nbclient 
             pexpect:pexpect ptyprocess:ptyprocess stack_data:stack_data asttokens:asttokens executing:executing \
             pure_eval:pure_eval platformdirs:platformdirs portpicker:portpicker tzdata:tzdata \
             ipywidgets:ipywidgets widgetsnbextension:widgetsnbextension jupyterlab_widgets:jupyterlab_widgets \
-            grain:grain array_record:array_record etils:etils cloudpickle:cloudpickle absl:absl_py \
-            google.protobuf:protobuf fsspec:fsspec zipp:zipp typing_extensions:typing_extensions \
             rich:rich markdown_it:markdown_it_py mdurl:mdurl attrs:attrs psutil:psutil coverage:coverage; do
   have "${pair%%:*}" || missing+=("${pair#*:}")
 done
@@ -79,7 +75,7 @@ for module in keras nbval ipykernel; do
   have $module || { echo "gpu_check: cannot import $module: give a folder with its wheel (see the header)"; exit 1; }
 done
 have tensorflow && echo "gpu_check: note: TensorFlow is installed here; the checks run with it present"
-have grain || have tensorflow || echo "gpu_check: note: neither grain nor TensorFlow: image folders cannot load"
+have PIL || { echo "gpu_check: cannot import PIL: install Pillow (the photo folders load with it)"; exit 1; }
 command -v nvidia-smi >/dev/null && nvidia-smi -L | head -1
 
 # 2. Every notebook under nbval, once per backend (the repository's pytest.ini: --nbval-lax, sanitizing).

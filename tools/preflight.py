@@ -74,7 +74,7 @@ def installed(dists):
 
 def versions():
     """TensorFlow and Keras versions (KERAS_HOME stays free: nothing is imported)."""
-    found = installed(("tensorflow", "tensorflow-cpu", "tensorflow-macos", "keras"))
+    found = installed(("tensorflow", "tensorflow-cpu", "tensorflow-macos", "keras", "jax", "torch"))
     return ", ".join(found) or "TensorFlow and Keras are NOT installed (pip install -r requirements.txt)"
 
 
@@ -109,7 +109,10 @@ def machine(system=None, processor=None, version=None):
     lines = [f"Machine: {launcher.machine_name(system, processor)}; Python {shown} "
              + ("(supported)" if trouble is None else "(NOT supported)"),
              f"TensorFlow package: {tensorflow_package()}"
-             + (f" (requirements.txt installs {expected} here)" if expected and trouble is None else ""),
+             + (f" (requirements.txt installs {expected} here)" if expected and trouble is None and
+                backend == "tensorflow" else "")
+             + (" (not needed on this backend: photo folders load with the workshop's NumPy loader)"
+                if backend != "tensorflow" and tensorflow_package() == "none" else ""),
              f"Keras backend: {backend} (from {source})"]
     return lines, trouble
 

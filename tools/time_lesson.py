@@ -1,13 +1,16 @@
 """Time the full profile's work on this machine, without its weights.
 
 Usage: python tools/time_lesson.py [notebooks/NN-name.ipynb ...] [--profile timing|offline] [--cells N] [--record]
+       python tools/time_lesson.py --backends tensorflow,jax [--profile offline] [notebooks ...]
 The `timing` profile runs the full profile's exact work (VGG16, InceptionV3 and MobileNetV2 at the
 lesson's image sizes, epochs, photos and augmented copies) with random weights (weights=None):
 speed does not depend on the weights, so no download is needed. It prints each notebook's time
 (kernel start and imports included) and its slowest cells; the notebooks are not changed.
 Photos come from data/ or WORKSHOP_MIRROR, as in the notebooks. With --record (all notebooks only),
 the seconds go into docs/runtimes.json, from which the episodes' front matter and the instructor
-notes' schedule take their run times.
+notes' schedule take their run times. With --backends, the same notebooks run once per Keras backend, one
+after the other, each in its own environment (.venv, .venv-jax, .venv-torch: made first if missing), and a
+table gives each backend's seconds and its ratio to the first backend's.
 """
 import argparse
 import json
@@ -19,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run.py, for --backends
 import workshop  # noqa: E402
 from build_episodes import RUNTIMES  # noqa: E402  (tools/, beside this file): where the episodes read them
 
@@ -50,7 +54,11 @@ def main(argv=None):
                         help="timing (default): the full profile's work with random weights; full: with its weights")
     parser.add_argument("--cells", type=int, default=3, help="how many of each notebook's slowest cells to list")
     parser.add_argument("--record", action="store_true", help="write the seconds into docs/runtimes.json")
+    parser.add_argument("--backends", help="compare Keras backends, e.g. tensorflow,jax (the first is the baseline)")
+    parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)  # how --backends gets each run's seconds
     args = parser.parse_args(argv)
+    if args.backends:
+        return compare_backends(args.backends.split(","), args)
     if args.record and args.notebooks:
         parser.error("--record times the whole lesson: give no notebooks")
     os.environ["WORKSHOP_PROFILE"] = args.profile
@@ -70,9 +78,37 @@ def main(argv=None):
         print(f"  {path.name:32s} {seconds:6.0f} s   slowest cells: "
               + "; ".join(f"{s:.0f} s `{first}`" for s, first in slowest))
     print(f"  {'total':32s} {total:6.0f} s ({total / 60:.1f} min)")
+    if args.json:
+        args.json.write_text(json.dumps(seconds_of))
     if args.record:
         kind = "gpu" if workshop.profiles.gpu_name() else "cpu"  # the schedule's columns: full/offline x CPU/GPU
         record(f"{'offline' if args.profile == 'offline' else 'full'}_{kind}", seconds_of)
+
+
+def compare_backends(backends, args):
+    """Time the notebooks once per backend, each in its own environment; print seconds and ratios."""
+    import subprocess
+    import tempfile
+    import run  # the repository's run.py: each backend's environment
+    seconds = {}
+    for backend in backends:
+        env = {**os.environ, "KERAS_BACKEND": backend}
+        subprocess.run([sys.executable, str(workshop.ROOT / "run.py"), "setup"], env=env, check=True)
+        folder = workshop.ROOT / run.BACKENDS[backend][0]
+        python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        with tempfile.TemporaryDirectory() as scratch:
+            out = Path(scratch) / "seconds.json"
+            subprocess.run([str(python), __file__, "--profile", args.profile, "--cells", str(args.cells),
+                            "--json", str(out), *map(str, args.notebooks)], env=env, check=True)
+            seconds[backend] = json.loads(out.read_text())
+        seconds[backend]["total"] = sum(seconds[backend].values())
+    first, others = backends[0], backends[1:]
+    print(f"\nSeconds per notebook ({args.profile!r} profile, {cpu()}), and the ratio to {first}:")
+    print(f"  {'notebook':32s}" + "".join(f"{b:>12s}" for b in backends)
+          + "".join(f"{b + '/' + first:>20s}" for b in others))
+    for name in seconds[first]:
+        print(f"  {name:32s}" + "".join(f"{seconds[b][name]:12d}" for b in backends)
+              + "".join(f"{seconds[b][name] / max(seconds[first][name], 1):20.1f}" for b in others))
 
 
 def record(key, seconds_of):

@@ -9,7 +9,7 @@ What lives where (notebooks/workshop/):
 | images.py   | `load_image()` for any photo file, `show_image()`, ImageNet labels, input shapes   |
 | training.py | `extract_features()` (taught in notebook 3), training curves, run a notebook       |
 | doors.py    | try your own photo, Grad-CAM saliency maps (on every Keras backend)                |
-| backends.py | photo folders without TensorFlow (for JAX/PyTorch machines; not yet used by the notebooks) |
+| backends.py | `image_dataset_from_directory()`: Keras' own with TensorFlow, a NumPy loader without it |
 | errors.py   | `WorkshopError`: every message says what is wrong and what to do                   |
 It does not import TensorFlow at import time: `setup()` sets KERAS_HOME first.
 """
@@ -21,3 +21,4 @@ from .images import check_input_shape, imagenet_labels, load_image, show_augment
 from .data import bo_door_splits, check_image_folder, dataset
 from .training import execute_notebook, extract_features, plot_runs, plot_training_curves, run_notebook
 from .doors import door_widget, grad_cam, last_conv_layer, show_saliency, try_photo
+from .backends import has_tensorflow, image_dataset_from_directory

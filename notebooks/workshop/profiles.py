@@ -85,7 +85,17 @@ def setup(models=(), data=(), profile=None, seed=None):
     cache = files.KERAS_HOME  # shown relative to the project: stable outputs, no machine paths
     print(f"Keras cache: {cache.relative_to(files.ROOT) if cache.is_relative_to(files.ROOT) else cache}"
           f" | random seed: {seed}")
+    print(backend_line())
     return settings
+
+
+def backend_line():
+    """The banner's last line: Keras' version and backend, and how photo folders load without TensorFlow."""
+    import keras  # after _set_keras_home: Keras reads KERAS_HOME when it is first imported
+    from .backends import has_tensorflow
+    without_tf = "" if has_tensorflow() else (" (TensorFlow is not installed: photo folders load with "
+                                               "the workshop's NumPy loader, see notebook 3)")
+    return f"Keras {keras.__version__}, {keras.backend.backend()} backend{without_tf}"
 
 
 def model_files(model, profile):

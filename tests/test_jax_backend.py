@@ -1,0 +1,38 @@
+"""The lesson on a second Keras backend: JAX without TensorFlow, as on GPU machines that have only JAX or PyTorch.
+
+The whole lesson on JAX takes about 10 minutes on a 2-core CPU (XLA's CPU convolutions are slower than
+TensorFlow's), more than CI's budget allows, so CI runs the parts that differ most between backends:
+  - notebook 3 (offline profile, real weights): photo folders read without TensorFlow, the frozen base's
+    features, training the head and the model, and the checked accuracy claims;
+  - notebook 6 (structural profile): training on a shuffled, cached folder, saving and reloading a .keras file,
+    and the backend-specific check of what predict does with photos of the wrong size;
+  - Grad-CAM's backend switch: tests/test_saliency.py compares its map on JAX with TensorFlow's.
+The whole lesson: KERAS_BACKEND=jax bash run.sh test notebooks (docs/gpu-ci.md has the measured runs).
+"""
+import os
+import re
+import subprocess
+
+import pytest
+
+import workshop
+
+CHECKS = [("03-transfer-learning", "offline"), ("06-mobilenetv2", "structural")]
+
+
+def test_the_jax_environment_has_no_tensorflow(jax_python):
+    """What the runs below prove holds on a machine without TensorFlow: .venv-jax has none."""
+    done = subprocess.run([str(jax_python), "-c", "import importlib.util, keras; "
+                           "print(keras.backend.backend(), importlib.util.find_spec('tensorflow') is None)"],
+                          env={**os.environ, "KERAS_BACKEND": "jax"}, capture_output=True, text=True, timeout=300)
+    assert done.stdout.split() == ["jax", "True"], done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("notebook, profile", CHECKS, ids=[name for name, _ in CHECKS])
+def test_notebook_passes_nbval_on_jax_without_tensorflow(jax_python, notebook, profile):
+    env = {**os.environ, "KERAS_BACKEND": "jax", "WORKSHOP_PROFILE": profile}
+    done = subprocess.run([str(jax_python), "-m", "pytest", f"notebooks/{notebook}.ipynb", "-q", "--no-header"],
+                          cwd=workshop.ROOT, env=env, capture_output=True, text=True, timeout=1200)
+    report = done.stdout + done.stderr
+    assert done.returncode == 0, report[-4000:]
+    assert re.search(r"\d+ passed", report) and " failed" not in report, report[-2000:]
