@@ -46,4 +46,6 @@ def jax_python():
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "setup"], cwd=ROOT, capture_output=True,
                           text=True, env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
-    return ROOT / ".venv-jax" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    sys.path.insert(0, str(ROOT))  # run.py: the one place that names each backend's environment
+    import run
+    return run.venv_python("jax")

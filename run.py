@@ -24,9 +24,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-# Keras backend (KERAS_BACKEND, default tensorflow) -> its environment and requirements; run.sh knows the folders too
-BACKENDS = {"tensorflow": (".venv", "requirements.txt"), "jax": (".venv-jax", "requirements-jax.txt"),
-            "torch": (".venv-torch", "requirements-torch.txt")}
+# Keras backend (KERAS_BACKEND, default tensorflow) -> its environment, its requirements and their size on disk
+BACKENDS = {"tensorflow": (".venv", "requirements.txt", "about 2 GB"),
+            "jax": (".venv-jax", "requirements-jax.txt", "about 1 GB"),
+            "torch": (".venv-torch", "requirements-torch.txt", "about 5 GB on Linux")}
 OLDEST, NEWEST = (3, 11), (3, 13)
 SUPPORTED_VERSIONS = "3.11, 3.12 or 3.13"
 # (platform.system(), platform.machine().lower()) -> what requirements.txt installs there
@@ -113,12 +114,14 @@ def backend():
     return name
 
 
-def venv_folder():
-    return ROOT / BACKENDS[backend()][0]
+def venv_folder(name=None):
+    """The environment of a backend (default: the one KERAS_BACKEND asks for)."""
+    return ROOT / BACKENDS[name or backend()][0]
 
 
-def venv_python():
-    return venv_folder() / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+def venv_python(name=None):
+    """Its Python (run.sh, the tests and tools/time_lesson.py ask here too)."""
+    return venv_folder(name) / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
 def inside_venv():
@@ -164,7 +167,8 @@ def install(python, requirements):
 
 def setup():
     """Create the backend's .venv with this Python (once), install its requirements when they changed; return its python."""
-    requirements = ROOT / (os.environ.get("REQUIREMENTS") or BACKENDS[backend()][1])
+    _, default_requirements, size = BACKENDS[backend()]
+    requirements = ROOT / (os.environ.get("REQUIREMENTS") or default_requirements)
     if not requirements.is_file():
         sys.exit(f"run.py: {requirements} does not exist (REQUIREMENTS={os.environ.get('REQUIREMENTS')})")
     venv = venv_folder()
@@ -182,7 +186,6 @@ def setup():
             sys.exit(f"run.py: {venv.name} is broken; delete the {venv.name} folder and run the command again")
         say(f"creating {venv.name} with Python {platform.python_version()} ({sys.executable})")
         subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-    size = {".venv": "about 2 GB", ".venv-jax": "about 1 GB", ".venv-torch": "about 5 GB on Linux"}.get(venv.name, "GBs")
     say(f"installing {requirements.name} into {venv.name} (the first time: 1-3 minutes, {size}) ...")
     if not install(python, requirements):
         sys.exit(f"run.py: pip could not install {requirements.name} on {machine_name()} with Python "

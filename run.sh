@@ -39,11 +39,8 @@ venv() {
   fi
   PY=$py
   "$py" run.py setup
-  # The backend's environment (run.py's BACKENDS): .venv for TensorFlow, .venv-jax or .venv-torch for the others.
-  case "${KERAS_BACKEND:-tensorflow}" in
-    tensorflow) VPY=.venv/bin/python ;;
-    *) VPY=.venv-$KERAS_BACKEND/bin/python ;;
-  esac
+  # The backend's environment, as run.py names it: .venv for TensorFlow, .venv-jax or .venv-torch for the others.
+  VPY=$("$py" -c 'import run; print(run.venv_python())')
 }
 
 default_mirror() {

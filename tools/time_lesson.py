@@ -94,8 +94,7 @@ def compare_backends(backends, args):
     for backend in backends:
         env = {**os.environ, "KERAS_BACKEND": backend}
         subprocess.run([sys.executable, str(workshop.ROOT / "run.py"), "setup"], env=env, check=True)
-        folder = workshop.ROOT / run.BACKENDS[backend][0]
-        python = folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        python = run.venv_python(backend)
         with tempfile.TemporaryDirectory() as scratch:
             out = Path(scratch) / "seconds.json"
             subprocess.run([str(python), __file__, "--profile", args.profile, "--cells", str(args.cells),
