@@ -1,12 +1,13 @@
 """Test-wide settings: notebooks run in the offline profile unless WORKSHOP_PROFILE says otherwise."""
 import os
+import re
+import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "notebooks"))  # `import workshop` in the tests
+from workshop.files import OUTPUT, ROOT  # `import workshop`, `tools` and `run`: the editable install (run.py setup)
+
 os.environ.setdefault("WORKSHOP_PROFILE", "offline")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Keras reads KERAS_HOME once, at import: tests that build models use the project's cache.
@@ -33,19 +34,53 @@ def sandbox(tmp_path, monkeypatch):
         monkeypatch.setattr(files, name, path)
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / ".keras"))  # setup() checks Keras uses this cache
     monkeypatch.setattr(files, "online", lambda *args, **kwargs: False)
-    monkeypatch.setitem(profiles._chosen, "profile", None)
+    monkeypatch.setenv("WORKSHOP_PROFILE", os.environ["WORKSHOP_PROFILE"])  # setup() sets it: undone after
     monkeypatch.delenv("WORKSHOP_MIRROR", raising=False)
-    return tmp_path
+    yield tmp_path
+    profiles.restore_keras_applications()  # what setup() replaced in keras.applications
+
+
+@pytest.fixture
+def nbval():
+    """nbval(notebook, profile, python=..., backend=..., expect=0): run a notebook under nbval in a new pytest process,
+    in a profile and an environment (its Python, its Keras backend); check the exit code (and with 0, that cells
+    passed and none failed); return the report."""
+    def run(path, profile, python=sys.executable, backend=None, expect=0, timeout=900):
+        env = {**os.environ, "WORKSHOP_PROFILE": profile, **({"KERAS_BACKEND": backend} if backend else {})}
+        done = subprocess.run([str(python), "-m", "pytest", str(path), "-q", "-rA", "--no-header"], cwd=ROOT,
+                              env=env, capture_output=True, text=True, timeout=timeout)
+        report = done.stdout + done.stderr
+        assert done.returncode == expect and "plugin exception" not in report, report[-4000:]
+        assert expect or (re.search(r"\d+ passed", report) and " failed" not in report), report[-2000:]
+        return report
+    return run
+
+
+@pytest.fixture
+def notebook_file():
+    """notebook_file(name, *cells): a throwaway notebook of code cells (sources, or nbformat cells) in output/tests/,
+    inside the project so that its pytest settings and this file apply; deleted after the test."""
+    import nbformat
+    made = []
+
+    def write(name, *cells):
+        path = OUTPUT / "tests" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cells = [nbformat.v4.new_code_cell(c) if isinstance(c, str) else c for c in cells]
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+        made.append(path)
+        return path
+    yield write
+    for path in made:
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
 def jax_python():
     """The Python of .venv-jax: Keras on JAX without TensorFlow, made as a learner's `KERAS_BACKEND=jax bash run.sh
     lab` makes it (run.py, requirements-jax.txt; seconds with uv, which the test environment has)."""
-    import subprocess
+    import run  # the one place that names each backend's environment
     done = subprocess.run([sys.executable, str(ROOT / "run.py"), "setup"], cwd=ROOT, capture_output=True,
                           text=True, env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=900)
     assert done.returncode == 0, done.stdout + done.stderr
-    sys.path.insert(0, str(ROOT))  # run.py: the one place that names each backend's environment
-    import run
     return run.venv_python("jax")

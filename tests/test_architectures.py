@@ -13,10 +13,12 @@ def inception():
     return model
 
 
+@pytest.mark.slow
 def test_mixed7_output_shape_at_150_pixels(inception):
     assert tuple(inception.get_layer("mixed7").output.shape) == (None, 7, 7, 768)
 
 
+@pytest.mark.slow
 def test_mixed7_head_parameter_counts(inception):
     x = keras.layers.Flatten()(inception.get_layer("mixed7").output)
     x = keras.layers.Dense(1024, activation="relu")(x)
@@ -28,6 +30,7 @@ def test_mixed7_head_parameter_counts(inception):
     assert trainable == 38_537_217
 
 
+@pytest.mark.slow
 def test_output_shape_attribute_is_gone_in_keras_3(inception):
     assert not hasattr(inception.get_layer("mixed7"), "output_shape")
 

@@ -1,17 +1,13 @@
 """The lesson website never drifts from what ran: episodes and figures rebuilt from the notebooks."""
 import filecmp
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import build_episodes  # noqa: E402
-
-from workshop import NOTEBOOKS  # noqa: E402  the one notebook list (conftest puts notebooks/ on the path)
+from tools import build_episodes
+from workshop import NOTEBOOKS, ROOT  # the one notebook list
 EPISODES = [ROOT / "_episodes" / f"{p.stem}.md" for p in NOTEBOOKS]  # one per notebook
 IMAGE = re.compile(r"!\[([^\]]*)\]\(([^)]+)\)")
 

@@ -1,10 +1,9 @@
-"""The GPU workflow runs what docs/gpu-ci.md (and so the README) says (its package switch: tests/test_environment.py)."""
+"""The GPU workflow runs what docs/gpu-ci.md (and so the README) says (its package switch: tests/test_platforms.py)."""
 import re
-from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from workshop import ROOT
 WORKFLOW = ROOT / ".github" / "workflows" / "gpu-full-profile.yml"
 
 

@@ -105,6 +105,7 @@ def test_exif_rotation_is_applied(tmp_path):
     assert workshop.load_image(path).shape == (60, 20, 3)
 
 
+@pytest.mark.slow
 def test_very_large_image_loads(tmp_path):
     # 100 megapixels: above Pillow's default decompression-bomb warning threshold
     path = save(tmp_path, "huge.png", Image.new("RGB", (12500, 8000), (5, 6, 7)), compress_level=1)

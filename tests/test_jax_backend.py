@@ -10,13 +10,13 @@ TensorFlow's), more than CI's budget allows, so CI runs the parts that differ mo
 The whole lesson: KERAS_BACKEND=jax bash run.sh test notebooks (docs/gpu-ci.md has the measured runs).
 """
 import os
-import re
 import subprocess
 
 import pytest
 
 import workshop
 
+pytestmark = pytest.mark.slow  # an environment build and notebook kernels
 CHECKS = [("03-transfer-learning", "offline"), ("06-mobilenetv2", "structural")]
 
 
@@ -29,10 +29,5 @@ def test_the_jax_environment_has_no_tensorflow(jax_python):
 
 
 @pytest.mark.parametrize("notebook, profile", CHECKS, ids=[name for name, _ in CHECKS])
-def test_notebook_passes_nbval_on_jax_without_tensorflow(jax_python, notebook, profile):
-    env = {**os.environ, "KERAS_BACKEND": "jax", "WORKSHOP_PROFILE": profile}
-    done = subprocess.run([str(jax_python), "-m", "pytest", f"notebooks/{notebook}.ipynb", "-q", "--no-header"],
-                          cwd=workshop.ROOT, env=env, capture_output=True, text=True, timeout=1200)
-    report = done.stdout + done.stderr
-    assert done.returncode == 0, report[-4000:]
-    assert re.search(r"\d+ passed", report) and " failed" not in report, report[-2000:]
+def test_notebook_passes_nbval_on_jax_without_tensorflow(jax_python, nbval, notebook, profile):
+    nbval(workshop.ROOT / "notebooks" / f"{notebook}.ipynb", profile, python=jax_python, backend="jax", timeout=1200)

@@ -161,14 +161,15 @@ def test_checked_cells_print_sentences_not_test_scaffolding(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_one_model_line_pattern_and_no_other_profile_branches(path):
-    """The lesson's keras.applications call first, the stand-in as its one labelled alternative."""
+def test_one_path_in_every_learner_cell(path):
+    """The lesson's own code in every cell (`keras.applications.VGG16(weights="imagenet")`): what a profile changes
+    is chosen in one visible place, the setup cell (settings.pick / settings.epochs), and no cell branches on it."""
     sources = [c.source for c in code_cells(path)]
-    branches = [s for s in sources if "if not settings.offline:" in s]
-    assert len(branches) == 1, "exactly one `if not settings.offline:` branch, in the model cell"
-    lesson, _, stand_in = branches[0].partition("if not settings.offline:")[2].partition("else:")
-    assert "keras.applications." in lesson and "workshop.stand_in(" in stand_in
-    others = [s.splitlines()[0] for s in sources for line in s.splitlines()
-              if re.search(r"\bif\b.*settings\.(offline|profile)|settings\.profile\s*==", line)
-              and "if not settings.offline:" not in line]
-    assert not others, f"use settings.pick(...) or settings.epochs(...) instead of a branch: {others}"
+    setup_cells = [s for s in sources if "workshop.setup(" in s]
+    assert len(setup_cells) == 1, "one setup cell"
+    choices = [s.splitlines()[0] for s in sources if re.search(r"settings\.(pick|epochs)\(", s) and s not in setup_cells]
+    assert not choices, f"settings.pick/epochs only in the setup cell: {choices}"
+    branches = [line.strip() for s in sources for line in s.splitlines()
+                if re.search(r"\b(if|elif|else)\b.*settings\.|settings\.(offline|weights)\b|workshop\.stand_in", line)]
+    assert not branches, f"a learner cell branches on the profile: {branches}"
+    assert any('weights="imagenet"' in s for s in sources if "keras.applications." in s), "the lesson's model call"

@@ -1,15 +1,12 @@
 """The committed notebooks: executed for real, in order, in the offline profile, claims stored."""
 import re
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
 import workshop
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-from build_episodes import LOG_NOISE  # noqa: E402  the filter run_notebooks applies
+from tools import run_notebooks
+from tools.build_episodes import LOG_NOISE  # the filter run_notebooks applies
 
 NOTEBOOKS = workshop.NOTEBOOKS
 MACHINE_PATH = re.compile(r"/work/|/root/|/home/|/tmp/|\.venv\b|site-packages")
@@ -100,7 +97,6 @@ def test_stored_outputs_hold_no_log_noise_or_machine_paths(path):
 
 
 def test_the_log_filter_keeps_the_lesson_and_drops_the_noise():
-    from run_notebooks import without_log_lines
     noise = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
              "I0000 00:00:1795565051.702435   11696 cpu_feature_guard.cc:227] This TensorFlow binary is optimized\n"
              "To enable the following instructions: AVX2 FMA, in other operations, rebuild TensorFlow with the "
@@ -109,7 +105,7 @@ def test_the_log_filter_keeps_the_lesson_and_drops_the_noise():
     cells[0].outputs = [nbformat.v4.new_output("stream", name="stderr", text=noise)]
     cells[1].outputs = [nbformat.v4.new_output("stream", name="stderr", text=noise + "UserWarning: a real one\n"),
                         nbformat.v4.new_output("stream", name="stdout", text="Epoch 1/1\n")]
-    cleaned = without_log_lines(nbformat.v4.new_notebook(cells=cells))
+    cleaned = run_notebooks.without_log_lines(nbformat.v4.new_notebook(cells=cells))
     assert cleaned.cells[0].outputs == []
     assert [o.text for o in cleaned.cells[1].outputs] == ["UserWarning: a real one\n", "Epoch 1/1\n"]
 
@@ -127,12 +123,10 @@ def test_functions_taught_in_a_notebook_are_the_helpers_code():
         assert source == helper, f"workshop.{name} is not the code its notebook teaches"
 
 
-def test_a_workshop_error_stops_the_run_with_its_message_only(tmp_path, capsys):
-    import run_notebooks
-    cell = (f"import sys\nsys.path.insert(0, {str(workshop.ROOT / 'notebooks')!r})\nimport workshop\n"
-            "raise workshop.MissingFilesError('The file x.h5 is not available.\\nTwo ways out: ...')")
-    path = tmp_path / "09-stops.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(cell)]), path)
+@pytest.mark.slow
+def test_a_workshop_error_stops_the_run_with_its_message_only(notebook_file, capsys):
+    path = notebook_file("09-stops.ipynb", "import workshop\n"
+                         "raise workshop.MissingFilesError('The file x.h5 is not available.\\nTwo ways out: ...')")
     with pytest.raises(SystemExit) as stop:
         run_notebooks.main([path])
     message = str(stop.value)

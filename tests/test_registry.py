@@ -23,11 +23,11 @@ def weights(name):
 
 def test_every_weights_file_has_an_https_source_a_hash_and_a_model():
     rows = [r for p, r in files.registry().items() if p.startswith("keras/models/")]
-    assert {r.path.split("/")[-1] for r in rows} == {f for fs in files.MODELS.values() for f in fs}
+    assert {r.path.split("/")[-1] for r in rows} == {f for m in files.MODELS.values() for f in m.files}
     for row in rows:
         assert row.url.startswith("https://") and row.url.endswith(row.path.split("/")[-1])
         # Only MobileNetV2 has no published checksum at all (Keras checks none either).
-        assert len(row.hash) in (32, 64) or (row.hash == "" and "mobilenet_v2" in row.path), row.path
+        assert all(len(h) in (32, 64) for h in row.hash.split()) or (row.hash == "" and "mobilenet_v2" in row.path)
 
 
 def test_offline_profile_never_needs_the_big_models():
@@ -85,14 +85,16 @@ def test_a_corrupt_mirror_file_is_reported_and_not_used(sandbox):
 
 
 @needs_mirror
-def test_setup_prints_the_banner_and_notes_the_rebuilt_top_file(sandbox, monkeypatch, capsys):
+def test_setup_prints_the_banner_and_accepts_the_rebuilt_top_file(sandbox, monkeypatch, capsys):
     monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
     settings = workshop.setup(models=["vgg16"], profile="offline")
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Profile: offline -- ")
     assert lines[1] == ("Outputs below come from: MobileNet alpha=0.25 with real ImageNet weights, standing in "
                         "for VGG16 (offline profile); VGG16's own numbers and top categories differ")
-    assert any("rebuilt from the no-top file" in line for line in lines)
+    assert "  weights mobilenet_2_5_224_tf.h5: verified" in lines  # the mirror's rebuilt file: the registry's 2nd hash
+    assert lines[-1] == ('Here keras.applications.VGG16(weights="imagenet") builds the stand-in, MobileNet '
+                         'alpha=0.25, and keras.applications.vgg16.preprocess_input is MobileNet\'s.')
     assert (sandbox / "output").is_dir() and settings.mirror == MIRROR.resolve()
 
 
@@ -113,17 +115,16 @@ def test_settings_give_the_profiles_values(profile, epochs, picked):
     settings = profiles.Settings(profile, None, files.KERAS_HOME)
     assert settings.epochs(full=20, offline=10) == epochs
     assert settings.pick(full=150, offline=224) == picked
-    assert settings.weights == (None if profile in ("structural", "timing") else "imagenet")
     assert settings.offline == (profile == "offline")
 
 
 def test_the_timing_run_does_the_full_work_with_random_weights(sandbox, monkeypatch):
     """The timing profile: full photo folders, the full profile's models without their weights files."""
     monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
-    monkeypatch.setitem(profiles._chosen, "profile", "timing")
+    monkeypatch.setenv("WORKSHOP_PROFILE", "timing")
     assert counts(workshop.dataset("cats_and_dogs_filtered"))["train/dogs"] == 300
     assert profiles.model_files("vgg16", "timing") == ["imagenet_class_index.json"]
-    assert profiles.model_files("vgg16", "full") == files.MODELS["vgg16"]
+    assert profiles.model_files("vgg16", "full") == list(files.MODELS["vgg16"].files)
 
 
 def test_a_second_seed_is_chosen_with_an_environment_variable():
@@ -210,7 +211,7 @@ def test_bo_door_splits_follow_the_rule_and_are_made_once(sandbox, monkeypatch):
 @needs_mirror
 def test_the_structural_run_gets_tiny_copies(sandbox, monkeypatch):
     monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
-    monkeypatch.setitem(profiles._chosen, "profile", "structural")
+    monkeypatch.setenv("WORKSHOP_PROFILE", "structural")
     assert set(counts(workshop.bo_door_splits()).values()) == {2}
     tiny = workshop.dataset("cats_and_dogs_filtered")
     assert counts(tiny) == {"train/cats": 2, "train/dogs": 2, "validation/cats": 2, "validation/dogs": 2}
@@ -235,3 +236,23 @@ def test_setup_says_when_a_weights_file_has_no_checksum_to_verify(sandbox, monke
     workshop.setup(models=["mobilenet_v2_160_notop"], profile="full")
     line = next(line for line in capsys.readouterr().out.splitlines() if "mobilenet_v2" in line)
     assert "NOT checked (no checksum is published for it)" in line and "verified" not in line
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_the_lessons_own_call_builds_what_the_profile_runs(monkeypatch):
+    """One path in the notebooks: keras.applications.<Model>(weights="imagenet") is the stand-in offline, the real
+    architecture with random weights in the test runs, untouched in the full profile; weights=None is always real."""
+    import keras
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
+    monkeypatch.setenv("WORKSHOP_PROFILE", "offline")  # setup() sets it: undone after the test
+    original = keras.applications.InceptionV3
+    workshop.setup(models=["inception_v3_notop"], profile="offline")
+    from keras.applications.inception_v3 import preprocess_input
+    base = keras.applications.InceptionV3(include_top=False, weights="imagenet", input_shape=(224, 224, 3))
+    assert base.name == "mobilenet_0.25_224" and preprocess_input is keras.applications.mobilenet.preprocess_input
+    assert keras.applications.InceptionV3(include_top=False, weights=None).name == "inception_v3"
+    workshop.setup(models=["inception_v3_notop"], profile="structural")
+    assert keras.applications.InceptionV3(include_top=False, weights="imagenet").name == "inception_v3"
+    profiles.restore_keras_applications()
+    assert keras.applications.InceptionV3 is original

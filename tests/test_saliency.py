@@ -7,7 +7,8 @@ import pytest
 
 import workshop
 
-ROOT = Path(__file__).resolve().parent.parent
+from workshop import ROOT
+
 SHARED = Path(os.environ.get("WORKSHOP_TEST_MIRROR", ROOT.parent / "shared"))
 pytestmark = pytest.mark.skipif(not (SHARED / "keras" / "models").is_dir(), reason="needs the ../shared mirror")
 
@@ -80,6 +81,66 @@ def test_grad_cam_on_notebook_4s_flat_view_of_a_door(photos):
     assert heatmap.std() > 0.0
 
 
+def tiny_classifier(kernel, activation):
+    """Input -> a 1x1 convolution that passes its 2 channels through -> average pooling -> Dense(kernel, activation):
+    each class's score before the activation is (mean of channel 0, mean of channel 1) @ kernel."""
+    import keras
+    photo = keras.Input((4, 4, 2))
+    conv = keras.layers.Conv2D(2, 1, use_bias=False, name="conv")
+    dense = keras.layers.Dense(kernel.shape[1], activation=activation, name="predictions")
+    model = keras.Model(photo, dense(keras.layers.GlobalAveragePooling2D()(conv(photo))))
+    conv.set_weights([np.eye(2, dtype="float32").reshape(1, 1, 2, 2)])
+    dense.set_weights([kernel.astype("float32"), np.zeros(kernel.shape[1], "float32")])
+    return model
+
+
+LEFT_AND_RIGHT = np.stack([np.repeat([[1, 1, 0, 0]], 4, axis=0),  # channel 0: the left half of the photo
+                           np.repeat([[0, 0, 1, 1]], 4, axis=0)], axis=-1)[None].astype("float32")  # 1: the right
+
+
+def normalised(cam):
+    cam = np.maximum(cam, 0)
+    return cam / cam.max()
+
+
+def test_grad_cam_explains_the_score_before_softmax():
+    """With pooling and one dense layer, Grad-CAM of the score before softmax is the channels weighted by the class's
+    kernel column: left 1, right 0.5. The gradient of the softmax output would subtract the other classes' columns,
+    weighted by their probabilities, and blank the right half, which class 1 also uses."""
+    kernel = np.array([[1.0, 0.0, 0.0],    # channel 0 (left) raises class 0
+                       [0.5, 3.0, 0.0]])   # channel 1 (right) raises class 0 a little, class 1 a lot
+    model = tiny_classifier(kernel, "softmax")
+    before = model.predict(LEFT_AND_RIGHT, verbose=0)
+    assert workshop.last_conv_layer(model) == "conv"
+    heatmap = workshop.grad_cam(model, LEFT_AND_RIGHT, class_index=0)  # not the top class: class 1 is
+    before_softmax = normalised(LEFT_AND_RIGHT[0] @ kernel[:, 0])
+    p = before[0]
+    after_softmax = normalised(LEFT_AND_RIGHT[0] @ (kernel[:, 0] - kernel @ p))  # d p_0 / d maps, up to p_0 > 0
+    assert np.abs(before_softmax - after_softmax).max() > 0.4  # the two definitions differ clearly here
+    np.testing.assert_allclose(heatmap, before_softmax, atol=1e-5)
+    np.testing.assert_allclose(heatmap[:, 2:], 0.5, atol=1e-5)  # the right half: evidence for class 0 as well
+    assert model.layers[-1].activation.__name__ == "softmax"  # the user's model is unchanged
+    np.testing.assert_allclose(model.predict(LEFT_AND_RIGHT, verbose=0), before)
+
+
+def test_grad_cam_of_one_logit_explains_class_1_and_class_0():
+    """A one-unit model: the logit is the evidence for class 1 and minus the logit the evidence for class 0."""
+    model = tiny_classifier(np.array([[1.0], [-1.0]]), "sigmoid")  # left: class 1, right: class 0
+    for class_index, evidence in [(1, [1, 1, 0, 0]), (0, [0, 0, 1, 1])]:
+        heatmap = workshop.grad_cam(model, LEFT_AND_RIGHT, class_index=class_index)
+        np.testing.assert_allclose(heatmap, np.repeat([evidence], 4, axis=0), atol=1e-5)
+
+
+@pytest.mark.slow
+def test_vgg16s_last_convolutional_feature_map_is_block5_conv3_not_its_pooling():
+    import keras
+    vgg16 = keras.applications.VGG16(weights=None)  # the architecture only, nothing to download
+    assert workshop.last_conv_layer(vgg16) == "block5_conv3"
+    photo = np.random.default_rng(0).uniform(-100, 100, (1, 224, 224, 3)).astype("float32")
+    assert workshop.grad_cam(vgg16, photo).shape == (14, 14)  # block5_conv3's grid, before block5_pool halves it
+    assert vgg16.layers[-1].activation.__name__ == "softmax" and len(vgg16.layers) == 23  # unchanged
+
+
 def test_a_wrong_layer_name_is_explained_by_keras(mobilenet, photos):
     with pytest.raises(ValueError, match="conv_pw_13_relu"):  # Keras lists the model's layer names
         workshop.grad_cam(mobilenet, batch_of(photos / "happy_dog.jpg"), "block5_conv3")
@@ -132,14 +193,13 @@ def test_uploads_are_read_in_both_ipywidgets_formats():
 # ---- The same map on every Keras backend installed ---------------------------------------------------------
 OTHER_BACKEND_MAP = """
 import sys
-sys.path.insert(0, sys.argv[1])
 import numpy as np
 import keras
 import workshop
 from keras.applications.mobilenet import preprocess_input
 model = keras.applications.MobileNet(alpha=0.25, weights="imagenet")
-batch = preprocess_input(workshop.load_image(sys.argv[2], target_size=(224, 224))[None])
-np.save(sys.argv[3], workshop.grad_cam(model, batch, "conv_pw_13_relu"))
+batch = preprocess_input(workshop.load_image(sys.argv[1], target_size=(224, 224))[None])
+np.save(sys.argv[2], workshop.grad_cam(model, batch, "conv_pw_13_relu"))
 """
 
 
@@ -157,6 +217,7 @@ def backend_python(backend, request):
     pytest.skip(f"{backend} is not installed here (tools/gpu_check.sh runs the lesson on it)")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
 def test_grad_cam_gives_the_same_map_on_every_backend(backend, mobilenet, photos, tmp_path, request):
     """grad_cam's one backend switch (GradientTape, jax.grad, torch.autograd) gives this backend's map."""
@@ -164,6 +225,6 @@ def test_grad_cam_gives_the_same_map_on_every_backend(backend, mobilenet, photos
     python = backend_python(backend, request)
     here = workshop.grad_cam(mobilenet, batch_of(photos / "happy_dog.jpg"), "conv_pw_13_relu")
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    subprocess.run([python, "-c", OTHER_BACKEND_MAP, str(ROOT / "notebooks"), str(photos / "happy_dog.jpg"),
+    subprocess.run([python, "-c", OTHER_BACKEND_MAP, str(photos / "happy_dog.jpg"),
                     str(tmp_path / "map.npy")], env=env, check=True, timeout=600)
     np.testing.assert_allclose(np.load(tmp_path / "map.npy"), here, atol=1e-4)

@@ -1,4 +1,5 @@
 """The notebook tops: the Colab badge and bootstrap cell from one setting, and setup()'s Colab work."""
+import re
 import subprocess
 import sys
 import textwrap
@@ -9,11 +10,8 @@ import nbformat
 import pytest
 
 import workshop
-from workshop import profiles
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import sync_setup_cell as sync  # noqa: E402
+from tools import sync_setup_cell as sync
+from workshop import ROOT, profiles
 
 
 def code_lines(cell):
@@ -31,9 +29,13 @@ def test_notebook_has_the_current_badge_and_bootstrap_cell(path):
 
 @pytest.mark.parametrize("path", workshop.NOTEBOOKS, ids=lambda p: p.stem)
 def test_at_most_six_code_lines_before_the_lesson(path):
+    """The bootstrap and setup lines; the profile's choices after setup() (`EPOCHS = settings.epochs(...)`, at
+    most five, one line each) are the notebook's settings, the one visible place test_lesson_truth requires."""
     code = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
     setup = next(i for i, c in enumerate(code) if "workshop.setup(" in c.source)
-    assert sum(len(code_lines(c)) for c in code[:setup + 1]) <= 6
+    lines = [line for c in code[:setup + 1] for line in code_lines(c) if not line.lstrip().startswith("#")]
+    choices = [line for line in lines if re.match(r"[A-Z_]+ = settings\.(pick|epochs)\(.*\)", line)]
+    assert len(lines) - len(choices) <= 6 and len(choices) <= 5
 
 
 def test_the_readme_links_point_at_the_repository():

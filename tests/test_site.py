@@ -22,7 +22,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from workshop import ROOT
+
+pytestmark = pytest.mark.slow  # Jekyll and headless Chromium
 EPISODES = sorted((ROOT / "_episodes").glob("[0-9][0-9]-*.md"))
 PAGES = ["index.html", "setup.html", "reference.html", "instructors.html"]
 SCREENSHOTS = ROOT / "_screenshots"

@@ -8,15 +8,10 @@ with the stored outputs, and those tagged `real-run` (claims that need real weig
 photo folders) are not -- the profile branch of conftest.py, the one the GPU runner's full profile
 also goes through. No output of these runs is ever shown as a prediction.
 """
-import os
-import re
-import subprocess
-import sys
-
 import nbformat
 import pytest
 
-import workshop  # notebooks/workshop/ (conftest.py puts notebooks/ on the path)
+import workshop
 
 
 def snapshot():
@@ -29,14 +24,6 @@ def snapshot():
     return found
 
 
-def nbval(path, profile, *extra):
-    """Run one notebook under nbval in a profile, in a new pytest process; return (exit code, its report)."""
-    env = dict(os.environ, WORKSHOP_PROFILE=profile)
-    done = subprocess.run([sys.executable, "-m", "pytest", str(path), "-q", "-rA", "--no-header", *extra],
-                          cwd=workshop.ROOT, env=env, capture_output=True, text=True, timeout=900)
-    return done.returncode, done.stdout + done.stderr
-
-
 def checked_cells(path, real_run):
     """How many code cells are compared by nbval, with or without the `real-run` tag."""
     cells = nbformat.read(path, as_version=4).cells
@@ -44,36 +31,29 @@ def checked_cells(path, real_run):
                ("real-run" in c.metadata.get("tags", [])) == real_run for c in cells)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", workshop.NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_with_the_lessons_real_architectures(path):
+def test_notebook_runs_with_the_lessons_real_architectures(path, nbval):
     before = snapshot()
-    code, report = nbval(path, "structural")
-    assert code == 0, report[-3000:]
-    assert re.search(r"\d+ passed", report) and " failed" not in report, report[-2000:]
+    nbval(path, "structural")
     after = snapshot()
     new = sorted(str(p.relative_to(workshop.ROOT)) for p in after if p not in before)
     changed_figures = sorted(p.name for p in after if p.parent.name == "fig" and before.get(p, 0) != after[p])
     assert new == [] and changed_figures == [], "save into workshop.OUTPUT, not beside the notebooks or in fig/"
 
 
-def test_the_real_run_claims_are_not_compared_with_random_weights():
+@pytest.mark.slow
+def test_the_real_run_claims_are_not_compared_with_random_weights(nbval, notebook_file):
     """The profile branch really skips `real-run` cells and only them: a claim that random weights break fails
     in the structural run without the tag and passes with it (nbval's own options are changed, not replaced)."""
-    setup = ("import sys\nsys.path.insert(0, %r)\nimport workshop\nsettings = workshop.setup()"
-             % str(workshop.ROOT / "notebooks"))
     claim = 'print("profile:", settings.profile)'  # stored from a real run, false in the structural run
     for tags, expected in [(["nbval-check-output", "real-run"], 0), (["nbval-check-output"], 1)]:
-        cells = [nbformat.v4.new_code_cell(setup, metadata={"tags": ["nbval-ignore-output"]}),
+        cells = [nbformat.v4.new_code_cell("import workshop\nsettings = workshop.setup()",
+                                           metadata={"tags": ["nbval-ignore-output"]}),
                  nbformat.v4.new_code_cell(claim, metadata={"tags": tags})]
         cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text="profile: offline\n")]
         cells[0].execution_count, cells[1].execution_count = 1, 2  # as stored by a real run
-        path = workshop.OUTPUT / "tests" / f"claim-{len(tags)}.ipynb"  # inside the project: its conftest.py applies
-        path.parent.mkdir(parents=True, exist_ok=True)
-        nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
-        code, report = nbval(path, "structural")
-        path.unlink()
-        assert code == expected, report[-2000:]
-        assert "plugin exception" not in report, report[-2000:]
+        nbval(notebook_file(f"claim-{len(tags)}.ipynb", *cells), "structural", expect=expected)
 
 
 def test_every_notebook_checks_some_claims_with_random_weights_too():
@@ -81,6 +61,7 @@ def test_every_notebook_checks_some_claims_with_random_weights_too():
     assert all(checked_cells(path, real_run=False) >= 1 for path in workshop.NOTEBOOKS)
 
 
+@pytest.mark.slow
 def test_vgg16_parameter_counts():
     import keras
     assert keras.applications.VGG16(weights=None).count_params() == 138_357_544

@@ -31,9 +31,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "notebooks"))  # the helper, as notebooks import it
-from workshop import NOTEBOOKS  # noqa: E402  the one notebook list
+from workshop import NOTEBOOKS, ROOT  # the one notebook list
 RUNTIMES = ROOT / "docs" / "runtimes.json"  # each notebook's measured run time (tools/time_lesson.py --record)
 FRONT_MATTER = ("title", "teaching", "exercises", "questions", "objectives", "keypoints")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

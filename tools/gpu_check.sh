@@ -40,7 +40,8 @@ export WORKSHOP_PROFILE=offline TF_CPP_MIN_LOG_LEVEL=3
 SITE=${SITE:-${TMPDIR:-/tmp}/gpu-check-site}
 LOGS=${LOGS:-${TMPDIR:-/tmp}/gpu-check-logs}
 mkdir -p "$SITE" "$LOGS"
-export PYTHONPATH="$SITE${PYTHONPATH:+:$PYTHONPATH}"
+# the project itself, as run.py's editable install gives it: `import workshop` (conftest.py), `import run`
+export PYTHONPATH="$SITE:$PWD/notebooks:$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 # Keras imports TensorFlow's helpers when KERAS_BACKEND is unset (tensorflow): check imports on jax or torch.
 have() { KERAS_BACKEND=${CHECK_BACKEND:-jax} "$PY" -c "import $1" >/dev/null 2>&1; }
@@ -78,7 +79,7 @@ have tensorflow && echo "gpu_check: note: TensorFlow is installed here; the chec
 have PIL || { echo "gpu_check: cannot import PIL: install Pillow (the photo folders load with it)"; exit 1; }
 command -v nvidia-smi >/dev/null && nvidia-smi -L | head -1
 
-# 2. Every notebook under nbval, once per backend (the repository's pytest.ini: --nbval-lax, sanitizing).
+# 2. Every notebook under nbval, once per backend (pyproject.toml's pytest settings: --nbval-lax, sanitizing).
 BACKENDS=${BACKENDS:-$(for b in torch jax; do have $b && printf '%s ' $b; done)}
 NOTEBOOKS=${NOTEBOOKS:-$(ls notebooks/0*.ipynb)}
 [ -n "${BACKENDS// /}" ] || { echo "gpu_check: neither torch nor jax is installed"; exit 1; }

@@ -11,14 +11,13 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
-from workshop import files, profiles  # noqa: E402
+from workshop import files, profiles
 
 
 def lesson_files(profile):
     """The registered weights files every notebook needs in a profile ("all": full and offline)."""
     profiles_wanted = ["full", "offline"] if profile == "all" else [profile]
-    names = {n for p in profiles_wanted for m in files.OFFLINE_STANDIN for n in profiles.model_files(m, p)}
+    names = {n for p in profiles_wanted for m in files.LESSON_MODELS for n in profiles.model_files(m, p)}
     return [files.entry(n) for n in sorted(names)]
 
 

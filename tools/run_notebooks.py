@@ -13,9 +13,8 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellExecutionError
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
-import workshop  # noqa: E402
-from build_episodes import clean_stderr  # noqa: E402  (tools/, beside this file): the one log-line filter
+import workshop
+from tools.build_episodes import clean_stderr  # the one log-line filter
 
 # The helper's own errors (a missing file, a bad photo): their message is the whole story, no traceback.
 WORKSHOP_ERRORS = {error.__name__ for error in (workshop.WorkshopError, *workshop.WorkshopError.__subclasses__())}
@@ -51,7 +50,7 @@ def main(paths):
             sys.exit(f"{path.name} stopped ({error.ename}, the notebook was not saved):\n{error.evalue}")
         print(f"  {path.name}: {time.perf_counter() - start:.0f} s")
     # The lesson website (_episodes/, fig/) is rebuilt from exactly what just ran.
-    import build_episodes
+    from tools import build_episodes
     build_episodes.main([str(path) for path in paths])
 
 

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "notebooks"))  # the helper, as notebooks import it
-from workshop import NOTEBOOKS  # noqa: E402
+from workshop import NOTEBOOKS, ROOT
 
 FALLBACK_REPOSITORY = "carpentries-incubator/pretrained-transfer-learning"  # an assumption until published
 BRANCH = "main"

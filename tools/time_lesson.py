@@ -21,10 +21,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))  # the helper, as notebooks import it
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run.py, for --backends
-import workshop  # noqa: E402
-from build_episodes import RUNTIMES  # noqa: E402  (tools/, beside this file): where the episodes read them
+import run
+import workshop
+from tools.build_episodes import RUNTIMES  # where the episodes read them
 
 
 def cpu():
@@ -65,7 +64,7 @@ def main(argv=None):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     paths = [p.resolve() for p in args.notebooks] or workshop.NOTEBOOKS
     print(f"Timing {len(paths)} notebook(s) in the {args.profile!r} profile on {cpu()}")
-    print(f"Keras backend: {os.environ.get('KERAS_BACKEND', 'tensorflow')}; Python {platform.python_version()}")
+    print(f"Keras backend: {run.backend()}; Python {platform.python_version()}")
     total, seconds_of = 0.0, {}
     for path in paths:
         start = time.perf_counter()
@@ -89,11 +88,10 @@ def compare_backends(backends, args):
     """Time the notebooks once per backend, each in its own environment; print seconds and ratios."""
     import subprocess
     import tempfile
-    import run  # the repository's run.py: each backend's environment
     seconds = {}
     for backend in backends:
         env = {**os.environ, "KERAS_BACKEND": backend}
-        subprocess.run([sys.executable, str(workshop.ROOT / "run.py"), "setup"], env=env, check=True)
+        subprocess.run([sys.executable, run.__file__, "setup"], env=env, check=True)
         python = run.venv_python(backend)
         with tempfile.TemporaryDirectory() as scratch:
             out = Path(scratch) / "seconds.json"
@@ -115,9 +113,8 @@ def record(key, seconds_of):
     from importlib import metadata
     runtimes = json.loads(RUNTIMES.read_text()) if RUNTIMES.exists() else {}
     keras = metadata.version("keras")
-    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     runtimes[key] = {"machine": cpu(), "date": datetime.now().date().isoformat(),
-                     "software": f"Python {platform.python_version()}, Keras {keras}, backend {backend}",
+                     "software": f"Python {platform.python_version()}, Keras {keras}, backend {run.backend()}",
                      "seconds": seconds_of}
     RUNTIMES.write_text(json.dumps(runtimes, indent=2) + "\n")
     print(f"Recorded in {RUNTIMES.relative_to(workshop.ROOT)} as {key!r}")

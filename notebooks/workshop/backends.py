@@ -13,10 +13,20 @@ batches, `.cache()`, `.map(fn)` with fn(images, labels), `.shuffle(buffer_size, 
 """
 import functools
 import importlib.util
+import os
 
 import numpy as np
 
 from .errors import WorkshopError
+
+
+def quiet_tensorflow():
+    """Before TensorFlow is first imported (setup() calls it): no C++ log lines in the learner's outputs, and
+    on a GPU memory taken as needed, so a second kernel (workshop.run_notebook) finds some. Measured on
+    Colab's `tensorflow` 2.20 without a GPU: level 3 silences the cuInit error, oneDNN and CPU lines (level 2
+    leaves the cuInit one). A value the learner set is kept."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_FORCE_GPU_ALLOW_GROWTH", "true")
 
 
 def has_tensorflow():

@@ -6,7 +6,6 @@ from pathlib import Path
 from . import files
 from .errors import ImageLoadError, WorkshopError
 from .images import load_image
-from .profiles import current_profile
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif")  # what image_dataset_from_directory reads
 _verified = set()  # the dataset folders already checked in this kernel
@@ -27,7 +26,7 @@ def dataset(name, mirror=None, quiet=False):
 
 def _for_this_profile(folder, per_class=2):
     """The folder itself, or in the structural test run a copy with the first photos of each class."""
-    if current_profile() != "structural":
+    if files.profile() != "structural":
         return folder
     tiny, first = files.DATA / "structural" / folder.name, functools.cache(lambda d: sorted(d.iterdir())[:per_class])
     for path in sorted(folder.rglob("*")):

@@ -54,33 +54,42 @@ def uploaded_files(value):
 
 
 # ---- Why did the door open? Grad-CAM ----------------------------------------
+POOLING_OR_DROPOUT = ("Pooling", "Dropout")  # layers after the last convolution that only shrink or mask its maps
+
+
 def last_conv_layer(model):
-    """The name of the model's last layer with an image-like (h, w > 1) output: a feature map."""
+    """The name of the model's last convolutional feature map, as Grad-CAM uses it (Selvaraju et al. 2017): the
+    last top-level layer with an image-like (h, w > 1) output that is not a pooling layer (VGG16: block5_conv3,
+    not block5_pool; MobileNet: conv_pw_13_relu; InceptionV3: mixed10)."""
     for layer in reversed(model.layers):
-        shape = layer.output.shape
-        nested_or_input = hasattr(layer, "layers") or type(layer).__name__ == "InputLayer"
-        if len(shape) == 4 and (shape[1] or 2) > 1 and not nested_or_input:  # a feature map, not a 1x1 head
+        shape, kind = layer.output.shape, type(layer).__name__
+        nested_or_input = hasattr(layer, "layers") or kind == "InputLayer"
+        shrinks = any(word in kind for word in POOLING_OR_DROPOUT)
+        if len(shape) == 4 and (shape[1] or 2) > 1 and not (nested_or_input or shrinks):  # not a 1x1 head
             return layer.name
     raise WorkshopError(f"Model {model.name!r} has no convolutional layer at its top level for a saliency map "
                         "(for a base nested inside, build the model from the base's input: see notebook 4).")
 
 
 def grad_cam(model, batch, layer_name=None, class_index=None):
-    """Grad-CAM, as in keras.io's example: a (h, w) map in 0..1 of where a layer's features raised the class score.
+    """Grad-CAM (Selvaraju et al. 2017, arXiv:1610.02391; keras.io's "Grad-CAM class activation visualization"):
+    a (h, w) map in 0..1 of where the layer's feature maps raised the score of one class.
 
-    The model is split at the layer, as in Deep Learning with Python (3rd ed.): `features` (input -> the layer's
-    feature maps) and `head` (feature maps -> output). Only the gradient of the score with respect to the feature
-    maps needs the backend's own autodiff (`gradient` below); the rest is keras.ops, the same on every backend.
+    The score is the class's score before softmax (a one-unit model: its logit, for class 1, or minus it, for
+    class 0), the last convolutional feature map's by default. The model is split at the layer, as in Deep Learning
+    with Python (3rd ed.): `features` (input -> feature maps) and `scores` (feature maps -> class scores), which
+    share the model's weights and leave the model unchanged. Only the gradient of the score with respect to the
+    feature maps needs the backend's own autodiff (`gradient` below); the rest is keras.ops, the same everywhere.
     """
     import keras
     from keras import ops
     layer = model.get_layer(layer_name or last_conv_layer(model))  # a wrong name: Keras lists the right ones
     features = keras.Model(model.input, layer.output)(ops.convert_to_tensor(batch, "float32")[:1], training=False)
-    head = keras.Model(layer.output, model.output)  # the rest of the model, from those feature maps on
-    index = _explained_class(model, ops.convert_to_numpy(head(features, training=False))[0], class_index)
+    scores = keras.Model(layer.output, class_scores(model))  # the rest of the model, up to the scores
+    index = explained_class(ops.convert_to_numpy(scores(features, training=False))[0], class_index)
 
     def score(feature_maps):  # the evidence for class `index` (one unit: for class 1, or against it)
-        output = head(feature_maps, training=False)[0]
+        output = scores(feature_maps, training=False)[0]
         return output[0] * (1 if index == 1 else -1) if output.shape[-1] == 1 else output[index]
 
     weights = ops.mean(gradient(score, features), axis=(0, 1, 2))  # how much each feature map matters
@@ -88,14 +97,26 @@ def grad_cam(model, batch, layer_name=None, class_index=None):
     return cam / cam.max() if cam.max() > 0 else cam
 
 
-def _explained_class(model, output, class_index=None):
-    """The class a map explains: `class_index`, else the predicted one (one unit: 1 above the threshold, else 0)."""
+def explained_class(scores, class_index=None):
+    """The class a map explains: `class_index`, else the predicted one (one logit: 1 if positive, else 0)."""
     if class_index is not None:
         return class_index
-    if output.shape[-1] == 1:  # one unit (bo vs not_bo): sigmoid gives probabilities, else logits
-        activation = getattr(model.layers[-1], "activation", None)
-        return int(output[0] > (0.5 if getattr(activation, "__name__", "") == "sigmoid" else 0.0))
-    return int(np.argmax(output))
+    return int(scores[0] > 0) if scores.shape[-1] == 1 else int(np.argmax(scores))
+
+
+def class_scores(model):
+    """The model's class scores before its final softmax or sigmoid, as a symbolic tensor of its graph. A final
+    Activation layer: its input. A final layer with the activation built in (VGG16's Dense "predictions"): a copy
+    of that layer without the activation, with the same weights, applied to its input. The model is unchanged."""
+    last = model.layers[-1]
+    if getattr(getattr(last, "activation", None), "__name__", "") not in ("softmax", "sigmoid"):
+        return model.output  # already scores (logits), e.g. a door's Dense(1) head
+    if type(last).__name__ == "Activation":
+        return last.input
+    linear = type(last).from_config({**last.get_config(), "activation": "linear", "name": f"{last.name}_scores"})
+    scores = linear(last.input)
+    linear.set_weights(last.get_weights())
+    return scores
 
 
 def gradient(function, x):

@@ -11,7 +11,6 @@ import hashlib
 import os
 import shutil
 import socket
-import urllib.request
 from pathlib import Path
 
 from .errors import MissingFilesError, WorkshopError
@@ -23,23 +22,28 @@ OUTPUT = ROOT / "output"  # what the notebooks save (weights, models, figures); 
 KERAS_HOME = Path(os.environ.get("WORKSHOP_KERAS_HOME") or ROOT / ".keras")
 REGISTRY = DATA / "registry.tsv"
 
-# A model of the lesson -> the registered files it needs in the full profile, and its offline stand-in.
+# The one model table: a model of the lesson -> its keras.applications constructor and module, the registered
+# files it needs with ImageNet weights, and the model that stands in for it in the offline profile.
+Model = collections.namedtuple("Model", "constructor module files stand_in")
 MODELS = {
-    "vgg16": ["vgg16_weights_tf_dim_ordering_tf_kernels.h5", "imagenet_class_index.json"],
-    "vgg16_notop": ["vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5"],
-    "inception_v3_notop": ["inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"],
-    "mobilenet_v2_160_notop": ["mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5"],
-    "mobilenet_025": ["mobilenet_2_5_224_tf.h5", "imagenet_class_index.json"],
-    "mobilenet_025_notop": ["mobilenet_2_5_224_tf_no_top.h5"],
+    "vgg16": Model("VGG16", "vgg16", ("vgg16_weights_tf_dim_ordering_tf_kernels.h5", "imagenet_class_index.json"),
+                   "mobilenet_025"),
+    "vgg16_notop": Model("VGG16", "vgg16", ("vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5",), "mobilenet_025_notop"),
+    "inception_v3_notop": Model("InceptionV3", "inception_v3",
+                                ("inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5",), "mobilenet_025_notop"),
+    "mobilenet_v2_160_notop": Model("MobileNetV2", "mobilenet_v2",
+                                    ("mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5",),
+                                    "mobilenet_025_notop"),
+    "mobilenet_025": Model("MobileNet", "mobilenet", ("mobilenet_2_5_224_tf.h5", "imagenet_class_index.json"), None),
+    "mobilenet_025_notop": Model("MobileNet", "mobilenet", ("mobilenet_2_5_224_tf_no_top.h5",), None),
 }
-OFFLINE_STANDIN = {"vgg16": "mobilenet_025", "vgg16_notop": "mobilenet_025_notop",
-                   "inception_v3_notop": "mobilenet_025_notop", "mobilenet_v2_160_notop": "mobilenet_025_notop"}
-# Known, documented variants accepted besides the public hash (sha256 -> why).
-ACCEPTED_VARIANTS = {
-    "b49bed58e265eff51a88328b559bb90b7d001b2dc1fd1464c48d184fab66c22a":
-        "mobilenet_2_5_224_tf.h5 rebuilt from the no-top file's leftover HDF5 data "
-        "(same ImageNet weights; see the mirror's MANIFEST.md)",
-}
+LESSON_MODELS = sorted(name for name, model in MODELS.items() if model.stand_in)  # what notebooks ask for
+STAND_IN = "MobileNet alpha=0.25"  # what the offline profile's stand-ins are, as the banner names them
+
+
+def profile():
+    """The profile of this kernel: WORKSHOP_PROFILE (setup() sets it, so notebooks it runs inherit it), else full."""
+    return os.environ.get("WORKSHOP_PROFILE") or "full"
 
 
 # One registry row: the path (also in a mirror), the hash (md5 or sha256), the public URL, the licence.
@@ -76,13 +80,14 @@ def file_hash(path, algorithm="sha256"):
 
 
 def check_file(path, expected):
-    """None if the file matches its expected hash (or a known variant), else the reason."""
+    """None if the file matches one of its registered hashes, else the reason."""
     if not expected:
         return None  # no published hash (MobileNetV2's weights): Keras checks none either
-    actual = file_hash(path, "md5" if len(expected) == 32 else "sha256")
-    if actual == expected or file_hash(path) in ACCEPTED_VARIANTS:
+    accepted = expected.split()  # the public hash, then any documented variant (data/README.md says which)
+    actual = file_hash(path, "md5" if len(accepted[0]) == 32 else "sha256")
+    if actual in accepted:
         return None
-    return f"checksum mismatch: expected {expected}, got {actual}"
+    return f"checksum mismatch: expected {accepted[0]}, got {actual}"
 
 
 def mirror_folder():
@@ -99,9 +104,10 @@ def mirror_folder():
 
 
 def online(host="storage.googleapis.com", timeout=3.0):
-    """True if the download host answers quickly (so an offline room never hangs)."""
+    """True if the download host (name or name:port) answers quickly (so an offline room never hangs)."""
+    name, _, port = host.partition(":")
     try:
-        socket.create_connection((host, 443), timeout=timeout).close()
+        socket.create_connection((name, int(port or 443)), timeout=timeout).close()
         return True
     except OSError:
         return False
@@ -156,17 +162,6 @@ def fetch(row, mirror=None, into=None, download=True):
 
 
 def _download(row, target):
-    """Download one file to target if it passes its check; return None or the reason it failed."""
-    if not online(host=row.url.split("/")[2]):
-        return f"no network: could not reach {row.url}"
-    partial = target.with_name(target.name + ".part")
-    partial.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        urllib.request.urlretrieve(row.url, partial)
-        problem = check_file(partial, row.hash)
-    except OSError as error:
-        problem = f"download from {row.url} failed: {error}"
-    if problem is None:
-        partial.replace(target)
-    partial.unlink(missing_ok=True)
-    return problem
+    """Download one file (from its dataset's archive, if it has one); None or the reason it failed."""
+    from .download import download  # download.py uses this module: imported when first needed
+    return download(row, target)

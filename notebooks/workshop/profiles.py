@@ -1,4 +1,5 @@
-"""The three profiles, the setup cell's work and banner, seeds, Colab, and the offline stand-in model."""
+"""The profiles, the setup cell's work and banner, seeds, Colab, and the offline stand-in in keras.applications."""
+import functools
 import importlib.util
 import os
 import random
@@ -11,12 +12,13 @@ from pathlib import Path
 import numpy as np
 
 from . import files
+from .backends import quiet_tensorflow
 from .errors import WorkshopError
 
 SEED = int(os.environ.get("WORKSHOP_SEED", 42))  # tests rerun the lesson with a second seed
 PROFILES = {
     "full": "the lesson's models exactly as taught, ImageNet weights, the lesson's epochs",
-    "offline": "MobileNet alpha=0.25 (real ImageNet weights) from a mirror folder stands in "
+    "offline": f"{files.STAND_IN} (real ImageNet weights) from a mirror folder stands in "
                "for the lesson's larger models; each notebook sets its own epochs for it",
     "structural": "TEST RUN: the lesson's real architectures with RANDOM weights (weights=None) "
                   "and minimal work; outputs are NOT predictions",
@@ -24,23 +26,21 @@ PROFILES = {
               "weights (weights=None), to time the lesson; outputs are NOT predictions",
 }
 RANDOM_WEIGHTS = ("structural", "timing")  # profiles whose models have random weights
-LESSON_MODEL_NAMES = {"vgg16": "VGG16", "vgg16_notop": "VGG16", "inception_v3_notop": "InceptionV3",
-                      "mobilenet_v2_160_notop": "MobileNetV2"}
 COLAB_PACKAGES = {"PIL": "pillow", **{name: name for name in  # module -> pip package, if Colab lacks it
                                       ("keras", "tensorflow", "scipy", "matplotlib", "h5py", "ipywidgets")}}
-_chosen = {"profile": None}  # the profile setup() chose in this kernel
+_replaced = {}  # (module, attribute) -> the keras.applications object setup() replaced in this kernel
 
 
 @dataclass
 class Settings:
-    """What this run uses: the profile, the ImageNet weights switch, where files come from."""
+    """What this run uses: the profile and where files come from. `pick` and `epochs` belong in a notebook's one
+    settings cell, next to setup(): the lesson's code below it has one path in every profile."""
     profile: str
     mirror: Path | None
     keras_home: Path
 
     def __post_init__(self):
         self.offline = self.profile == "offline"  # the small stand-in model is used
-        self.weights = None if self.profile in RANDOM_WEIGHTS else "imagenet"  # None: random weights
 
     def epochs(self, full, offline=None):
         """The number of epochs for this profile (1 in the structural test run)."""
@@ -51,32 +51,26 @@ class Settings:
         return offline if self.offline else full
 
 
-def current_profile():
-    """The profile chosen by setup() in this kernel, else WORKSHOP_PROFILE (default: full)."""
-    return _chosen["profile"] or os.environ.get("WORKSHOP_PROFILE", "full")
-
-
 def setup(models=(), data=(), profile=None, seed=None):
     """Choose the profile, set KERAS_HOME and seeds, fetch what the notebook needs; print a banner."""
     from .data import dataset
-    profile = profile or os.environ.get("WORKSHOP_PROFILE", "full")
+    profile = profile or files.profile()
     if profile not in PROFILES:
         raise WorkshopError(f"WORKSHOP_PROFILE={profile!r} is not a profile; choose one of {sorted(PROFILES)}.")
     if set(models) - set(files.MODELS):
         raise WorkshopError(f"setup(models={sorted(set(models) - set(files.MODELS))}): not a model of the "
                             f"lesson; choose from {sorted(files.MODELS)}.")
-    _chosen["profile"] = profile
+    os.environ["WORKSHOP_PROFILE"] = profile  # the one profile state: notebooks run from this one inherit it
     print(f"Profile: {profile} -- {PROFILES[profile]}")  # the first two lines: the episode build reads them
     print(f"Outputs below come from: {outputs_come_from(models, profile)}")
     prepare_colab()
+    quiet_tensorflow()  # before Keras first imports TensorFlow
     _set_keras_home(files.KERAS_HOME)
     settings = Settings(profile, files.mirror_folder(), files.KERAS_HOME)
     for name in sorted({f for m in models for f in model_files(m, profile)}):
         entry = files.entry(name)
-        path = files.fetch(entry, settings.mirror)
-        note = files.ACCEPTED_VARIANTS.get(files.file_hash(path))
-        verdict = "verified" if entry.hash else "NOT checked (no checksum is published for it)"
-        print(f"  weights {name}: {verdict}" + (f" -- note: {note}" if note else ""))
+        files.fetch(entry, settings.mirror)
+        print(f"  weights {name}: " + ("verified" if entry.hash else "NOT checked (no checksum is published for it)"))
     for name in data:
         dataset(name, settings.mirror)
     files.OUTPUT.mkdir(exist_ok=True)
@@ -86,11 +80,13 @@ def setup(models=(), data=(), profile=None, seed=None):
     print(f"Keras cache: {cache.relative_to(files.ROOT) if cache.is_relative_to(files.ROOT) else cache}"
           f" | random seed: {seed}")
     print(backend_line())
+    for line in _use_profile_models(models, profile):
+        print(line)
     return settings
 
 
 def backend_line():
-    """The banner's last line: Keras' version and backend, and how photo folders load without TensorFlow."""
+    """The banner's Keras line: its version and backend, and how photo folders load without TensorFlow."""
     import keras  # after _set_keras_home: Keras reads KERAS_HOME when it is first imported
     from .backends import has_tensorflow
     without_tf = "" if has_tensorflow() else (" (TensorFlow is not installed: photo folders load with "
@@ -100,31 +96,77 @@ def backend_line():
 
 def model_files(model, profile):
     """The weights files a lesson model needs in a profile (random weights need only the labels)."""
-    names = files.MODELS[files.OFFLINE_STANDIN.get(model, model) if profile == "offline" else model]
-    return [n for n in names if n.endswith(".json")] if profile in RANDOM_WEIGHTS else names
+    names = files.MODELS[files.MODELS[model].stand_in or model if profile == "offline" else model].files
+    return [n for n in names if n.endswith(".json")] if profile in RANDOM_WEIGHTS else list(names)
 
 
 def outputs_come_from(models, profile):
     """The banner's second line: which model produced the outputs shown, and how they differ."""
-    lesson = " and ".join(sorted({LESSON_MODEL_NAMES.get(m, m) for m in models})) or "no pretrained model"
+    lesson = " and ".join(sorted({files.MODELS[m].constructor for m in models})) or "no pretrained model"
     if profile == "full":
         return f"{lesson} with ImageNet weights, as taught (full profile)"
     if profile in RANDOM_WEIGHTS:
         return f"{lesson} with RANDOM weights ({profile} test run): not predictions"
     differ = "numbers and top categories" if "vgg16" in models else "numbers"
-    return (f"MobileNet alpha=0.25 with real ImageNet weights, standing in for {lesson} "
+    return (f"{files.STAND_IN} with real ImageNet weights, standing in for {lesson} "
             f"(offline profile); {lesson}'s own {differ} differ")
 
 
-def stand_in(include_top=False, input_shape=(224, 224, 3)):
-    """The offline profile's model, MobileNet alpha=0.25 with ImageNet weights, and its preprocess_input."""
+def _use_profile_models(models, profile):
+    """Make `keras.applications.<Model>(weights="imagenet")` build what this profile runs, so that the notebooks'
+    code is the lesson's in every profile: unchanged in the full profile; the stand-in (and its preprocess_input)
+    offline; random weights in the test runs. Return the banner lines that say what was replaced."""
     import keras
-    from keras.applications.mobilenet import preprocess_input
-    for name in model_files("mobilenet_025" if include_top else "mobilenet_025_notop", "offline"):
-        files.fetch(files.entry(name), files.mirror_folder())
-    model = keras.applications.MobileNet(alpha=0.25, include_top=include_top, weights="imagenet",
-                                         input_shape=tuple(input_shape))
-    return model, preprocess_input
+    restore_keras_applications()  # a second setup() in the same kernel starts afresh
+    if profile == "full":
+        return []
+    lines = set()
+    for key in models:
+        model = files.MODELS[key]
+        if model.stand_in is None:
+            continue
+        module = getattr(keras.applications, model.module)
+        build = _builder(getattr(keras.applications, model.constructor), key, profile)
+        for where in (keras.applications, module):
+            _replace(where, model.constructor, build)
+        if profile == "offline":
+            _replace(module, "preprocess_input", keras.applications.mobilenet.preprocess_input)
+            lines.add(f"Here keras.applications.{model.constructor}(weights=\"imagenet\") builds the stand-in, "
+                      f"{files.STAND_IN}, and keras.applications.{model.module}.preprocess_input is MobileNet's.")
+        else:
+            lines.add(f"Here keras.applications.{model.constructor}(weights=\"imagenet\") builds "
+                      f"{model.constructor} with RANDOM weights.")
+    return sorted(lines)
+
+
+def restore_keras_applications():
+    """Undo what setup() replaced in keras.applications."""
+    for (module, name), original in _replaced.items():
+        setattr(module, name, original)
+    _replaced.clear()
+
+
+def _replace(where, name, value):
+    _replaced.setdefault((where, name), getattr(where, name))
+    setattr(where, name, value)
+
+
+def _builder(original, key, profile):
+    """What a keras.applications constructor builds in the offline and the random-weights profiles."""
+    import keras
+
+    @functools.wraps(original)
+    def build(*args, weights="imagenet", **options):
+        if weights != "imagenet":  # weights=None or a file: the lesson's own architecture, as asked
+            return original(*args, weights=weights, **options)
+        if profile in RANDOM_WEIGHTS:
+            return original(*args, weights=None, **options)
+        paths = [files.fetch(files.entry(name), files.mirror_folder()) for name in model_files(key, "offline")]
+        shape = options.get("input_shape") or (224, 224, 3)  # the stand-in's weights are for 224 x 224
+        return keras.applications.MobileNet(alpha=0.25, include_top=options.get("include_top", True),
+                                            weights=str(next(p for p in paths if p.suffix == ".h5")),
+                                            input_shape=tuple(shape), pooling=options.get("pooling"))
+    return build
 
 
 def prepare_colab():

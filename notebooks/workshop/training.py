@@ -5,7 +5,6 @@ from pathlib import Path
 import numpy as np
 
 from . import files
-from .profiles import current_profile
 
 
 def extract_features(base_model, dataset, preprocess_input, augmentation=None):
@@ -48,11 +47,30 @@ def plot_runs(runs, title=None, fine_tune_at=None):
     plt.show()  # shown once; nothing returned, so a cell ending with this call shows no second copy
 
 
+def compare_runs(runs, photos):
+    """Two runs' last validation accuracy and loss, and a verdict that says what `photos` validation photos can
+    tell apart (one photo is 1/photos of accuracy): computed from the runs, never from a story."""
+    (name, logs), (other, other_logs) = [(label, getattr(run, "history", run)) for label, run in runs.items()]
+    metric = next(k for k in logs if k != "loss" and not k.startswith("val_"))
+    for label, run_logs in ((name, logs), (other, other_logs)):
+        print(f"{label:22s} validation accuracy {run_logs['val_' + metric][-1]:.3f}, "
+              f"loss {run_logs['val_loss'][-1]:.3f}; training loss {run_logs['loss'][-1]:.4f}")
+    apart = round((logs["val_" + metric][-1] - other_logs["val_" + metric][-1]) * photos)
+    if abs(apart) <= 1:
+        accuracy = (f"within one of the {photos} validation photos of each other: "
+                    "these photos cannot tell the two apart by accuracy")
+    else:
+        accuracy = f"{name} gets {abs(apart)} of the {photos} validation photos {'more' if apart > 0 else 'fewer'} right"
+    lower = name if logs["val_loss"][-1] < other_logs["val_loss"][-1] else other
+    print(f"Verdict: {accuracy}; the lower validation loss (surer of the right labels): {lower}")
+
+
 def execute_notebook(path, timeout=1800):
     """Execute a notebook top to bottom in its own folder; return it with its outputs (the file is unchanged)."""
     import nbformat
     from nbclient import NotebookClient
     notebook = nbformat.read(path, as_version=4)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # no "frozen modules" debugger warning
     NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                    resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     return notebook
@@ -60,5 +78,4 @@ def execute_notebook(path, timeout=1800):
 
 def run_notebook(name, timeout=1800):
     """In a notebook: execute another notebook of the workshop in this profile, e.g. to make a file it saves."""
-    os.environ["WORKSHOP_PROFILE"] = current_profile()  # the other notebook's kernel inherits it
     execute_notebook(files.ROOT / "notebooks" / name, timeout)

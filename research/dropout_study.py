@@ -1,6 +1,6 @@
 """Does Dropout(0.2) reduce overfitting with the offline stand-in? Several seeds, one table.
 
-Usage: python tools/dropout_study.py [--seeds 42,1,2] [--modes notebook,static,fresh,fresh_only] [--epochs 15]
+Usage: python research/dropout_study.py [--seeds 42,1,2] [--modes notebook,static,fresh,fresh_only] [--epochs 15]
                                      [--cut-layer conv_pw_12_relu]
 Needs the offline weights and cats_and_dogs_filtered (WORKSHOP_MIRROR, e.g. ../shared). 24 runs: several minutes on
 2 idle cores (the earlier 18-run version took 5-6 min); 47 min measured on a busy shared 2-core machine.

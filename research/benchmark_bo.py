@@ -1,7 +1,7 @@
 """Benchmark: the original course's Bo recipe against the notebooks' recipe, same machine, one run.
 
-Usage:  python tools/benchmark_bo.py               # the full comparison (10-30 min on 2 cores)
-        python tools/benchmark_bo.py --quick       # a smoke run: tiny epochs, small images (< 1 min)
+Usage:  python research/benchmark_bo.py               # the full comparison (10-30 min on 2 cores)
+        python research/benchmark_bo.py --quick       # a smoke run: tiny epochs, small images (< 1 min)
 
 Both recipes use full VGG16 at 224 x 224 with RANDOM weights (weights=None): speed does not depend
 on the weights, and no download is needed. Only the seconds are meaningful, not the accuracies.

@@ -1,9 +1,9 @@
 """Bo's door: the fast recipe of notebook 3 against an end-to-end fit, on the test split, several seeds.
 
-Usage:  WORKSHOP_MIRROR=../shared python tools/compare_recipes.py            # offline profile, 3 seeds
-        python tools/compare_recipes.py --seeds 42 43 44 45 46             # more seeds
-        python tools/compare_recipes.py --quick                            # smoke run: 1 seed, 2 epochs
-        python tools/compare_recipes.py --profile structural --quick       # code path only (VGG16, random
+Usage:  WORKSHOP_MIRROR=../shared python research/compare_recipes.py            # offline profile, 3 seeds
+        python research/compare_recipes.py --seeds 42 43 44 45 46             # more seeds
+        python research/compare_recipes.py --quick                            # smoke run: 1 seed, 2 epochs
+        python research/compare_recipes.py --profile structural --quick       # code path only (VGG16, random
                                                                            # weights, 2 photos per class): ~1 min
 
 Both recipes train the same head (GlobalAveragePooling2D + Dense(1)) on the same frozen base, on
@@ -33,7 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "notebooks"))
 import workshop  # noqa: E402  (notebooks/workshop: setup, stand_in, bo_door_splits, extract_features)
-from benchmark_bo import new_augmentation  # noqa: E402  (tools/, beside this file): notebooks 3-4 augmentation
+from benchmark_bo import new_augmentation  # noqa: E402  (research/, beside this file): notebooks 3-4 augmentation
 
 
 def parse_args():
