@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from pathlib import Path
+
 from workshop.files import OUTPUT, ROOT  # `import workshop`, `tools` and `run`: the editable install (run.py setup)
 
 os.environ.setdefault("WORKSHOP_PROFILE", "offline")
@@ -23,6 +25,16 @@ def pytest_collection_modifyitems(config, items):
         cell = getattr(item, "cell", None)
         if cell is not None and "real-run" in cell.get("metadata", {}).get("tags", []):
             item.options["check"] = False  # nbval's options: a defaultdict, changed in place
+
+
+@pytest.fixture(scope="session")
+def shared():
+    """The read-only mirror of weights and photos beside the checkout (../shared, or WORKSHOP_TEST_MIRROR); a test
+    that asks for it is skipped without it."""
+    mirror = Path(os.environ.get("WORKSHOP_TEST_MIRROR") or ROOT.parent / "shared")
+    if not (mirror / "keras" / "models").is_dir():
+        pytest.skip(f"needs the mirror {mirror} (../shared beside the checkout, or WORKSHOP_TEST_MIRROR)")
+    return mirror
 
 
 @pytest.fixture

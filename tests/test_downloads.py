@@ -5,13 +5,11 @@ Every test goes through files.fetch, as setup() and dataset() do; waits are reco
 import hashlib
 import http.server
 import io
-import os
 import random
 import threading
 import time
 import types
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -19,7 +17,6 @@ import workshop
 from workshop import download, files
 
 ONLINE = files.online  # the real check (the sandbox switches the network off)
-MIRROR = Path(os.environ.get("WORKSHOP_TEST_MIRROR", files.ROOT.parent / "shared"))
 CATS = [f"data/cats_and_dogs_filtered/train/cats/cat.{i}.jpg" for i in range(4)]
 
 
@@ -95,18 +92,17 @@ def test_a_server_that_never_recovers_gets_the_two_ways_out(server, answer, requ
     assert len(server.log) == requests and not list(files.KERAS_HOME.rglob("w.h5*"))
 
 
-@pytest.mark.skipif(not (MIRROR / CATS[0]).is_file(), reason="needs the ../shared mirror")
 @pytest.mark.parametrize("archive, per_file", [("ok", CATS[2:]), ("404", CATS)])
-def test_a_dataset_comes_from_its_archive_each_photo_checked(server, archive, per_file):
+def test_a_dataset_comes_from_its_archive_each_photo_checked(shared, server, archive, per_file):
     zipped = io.BytesIO()
     with zipfile.ZipFile(zipped, "w") as writer:
         for path in CATS[:3]:  # cat.2 altered, cat.3 left out: both come from their own URLs
-            photo = (MIRROR / path).read_bytes()
+            photo = (shared / path).read_bytes()
             writer.writestr(path.removeprefix("data/"), photo[::-1] if "cat.2" in path else photo)
     server.content["/cats.zip"] = zipped.getvalue()
     server.script["/cats.zip"] = [archive]
     rows = [files.entry(path)._replace(url=f"{server.url}/{path}") for path in CATS]
-    server.content.update({f"/{path}": (MIRROR / path).read_bytes() for path in CATS})
+    server.content.update({f"/{path}": (shared / path).read_bytes() for path in CATS})
     server.registry([files.Entry("archives/cats_and_dogs_filtered.zip", "", server.url + "/cats.zip", ""), *rows])
     assert all(files.check_file(files.fetch(row), row.hash) is None for row in rows)
     assert [path for path, _ in server.log] == ["/cats.zip"] + [f"/{path}" for path in per_file]

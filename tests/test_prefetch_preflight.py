@@ -18,10 +18,8 @@ from tools import prefetch
 from workshop import files
 
 ROOT = run.ROOT
-
-SHARED = Path(os.environ.get("WORKSHOP_TEST_MIRROR", ROOT.parent / "shared"))
 OFFLINE_WEIGHTS = ["imagenet_class_index.json", "mobilenet_2_5_224_tf.h5", "mobilenet_2_5_224_tf_no_top.h5"]
-pytestmark = pytest.mark.skipif(not (SHARED / "keras" / "models").is_dir(), reason="needs the ../shared mirror")
+pytestmark = pytest.mark.usefixtures("shared")
 
 
 def test_the_offline_kit_holds_only_the_stand_in():
@@ -39,10 +37,10 @@ def run_tool(tool, *args, mirror, keras_home=None, **env):
 
 
 @pytest.fixture(scope="module")
-def kit(tmp_path_factory):
+def kit(tmp_path_factory, shared):
     """An offline-profile kit made from ../shared, as an instructor would."""
     dest = tmp_path_factory.mktemp("kit")
-    rc, output = run_tool("tools/prefetch.py", "--profile", "offline", "--dest", dest, "--no-download", mirror=SHARED)
+    rc, output = run_tool("tools/prefetch.py", "--profile", "offline", "--dest", dest, "--no-download", mirror=shared)
     assert rc == 0, output
     return dest
 
@@ -53,12 +51,12 @@ def test_prefetch_copies_and_verifies_every_offline_file(kit):
     assert not list(kit.rglob("*.part"))
 
 
-def test_prefetch_reports_a_missing_file_and_fails(tmp_path):
+def test_prefetch_reports_a_missing_file_and_fails(tmp_path, shared):
     source = tmp_path / "source"
     (source / "keras" / "models").mkdir(parents=True)
-    (source / "data").symlink_to(SHARED / "data")
+    (source / "data").symlink_to(shared / "data")
     for name in OFFLINE_WEIGHTS[:-1]:  # the no-top MobileNet file is missing
-        (source / "keras" / "models" / name).symlink_to(SHARED / "keras" / "models" / name)
+        (source / "keras" / "models" / name).symlink_to(shared / "keras" / "models" / name)
     rc, output = run_tool("tools/prefetch.py", "--profile", "offline", "--dest", tmp_path / "kit",
                           "--no-download", mirror=source)
     assert rc == 1, output
@@ -66,10 +64,10 @@ def test_prefetch_reports_a_missing_file_and_fails(tmp_path):
     assert "976 of 977 files present and verified" in output
 
 
-def test_prefetch_refuses_a_corrupt_file(tmp_path):
+def test_prefetch_refuses_a_corrupt_file(tmp_path, shared):
     source = tmp_path / "source"
-    shutil.copytree(SHARED / "keras", source / "keras")
-    (source / "data").symlink_to(SHARED / "data")
+    shutil.copytree(shared / "keras", source / "keras")
+    (source / "data").symlink_to(shared / "data")
     (source / "keras" / "models" / "imagenet_class_index.json").write_text("{}")
     rc, output = run_tool("tools/prefetch.py", "--profile", "offline", "--dest", tmp_path / "kit",
                           "--no-download", mirror=source)
@@ -111,14 +109,14 @@ def test_check_names_what_is_missing_and_what_to_do(kit, sandbox, monkeypatch, c
 
 
 # ---- the check and setup() agree -------------------------------------------------------------
-def mirror_with(tmp_path, layout, leave_out=None):
+def mirror_with(shared, tmp_path, layout, leave_out=None):
     """A mirror of links into ../shared: weights under `layout` (keras/models or models), photos under data/."""
     mirror = tmp_path / "mirror"
     (mirror / layout).mkdir(parents=True)
-    (mirror / "data").symlink_to(SHARED / "data")
+    (mirror / "data").symlink_to(shared / "data")
     for name in OFFLINE_WEIGHTS:
         if name != leave_out:
-            (mirror / layout / name).symlink_to(SHARED / "keras" / "models" / name)
+            (mirror / layout / name).symlink_to(shared / "keras" / "models" / name)
     return mirror
 
 
@@ -134,8 +132,8 @@ def setup_verdict(mirror, monkeypatch):
 
 @pytest.mark.parametrize("layout", ["keras/models", "models"])
 @pytest.mark.parametrize("leave_out", [None, "mobilenet_2_5_224_tf.h5"])
-def test_check_and_setup_agree(sandbox, monkeypatch, layout, leave_out):
-    mirror = mirror_with(sandbox, layout, leave_out)
+def test_check_and_setup_agree(shared, sandbox, monkeypatch, layout, leave_out):
+    mirror = mirror_with(shared, sandbox, layout, leave_out)
     verdicts = {Path(row.path).name: run.verdict([row], mirror, reachable=lambda host: False)[0]
                 for row in prefetch.lesson_files("offline")}
     assert not (sandbox / ".keras").exists()  # the check copied nothing

@@ -11,9 +11,6 @@ import workshop
 from workshop import files, profiles
 
 ROOT = files.ROOT
-MIRROR = files.ROOT.parent / "shared"
-needs_mirror = pytest.mark.skipif(not (MIRROR / "keras" / "models").is_dir(),
-                                  reason="the ../shared mirror is not beside the project")
 OFFLINE_WEIGHTS = ["imagenet_class_index.json", "mobilenet_2_5_224_tf.h5", "mobilenet_2_5_224_tf_no_top.h5"]
 
 
@@ -36,12 +33,11 @@ def test_offline_profile_never_needs_the_big_models():
     assert profiles.model_files("vgg16", "structural") == ["imagenet_class_index.json"]
 
 
-@needs_mirror
-def test_every_registered_file_in_the_mirror_matches_its_hash():
+def test_every_registered_file_in_the_mirror_matches_its_hash(shared):
     rows = [r for p, r in files.registry().items() if p.startswith("data/")]
     assert len(rows) == 974 and all(r.url.startswith("https://raw.githubusercontent.com/") for r in rows)
     assert [r.path for r in rows + [weights(n) for n in OFFLINE_WEIGHTS]
-            if files.check_file(MIRROR / r.path, r.hash) is not None] == []
+            if files.check_file(shared / r.path, r.hash) is not None] == []
 
 
 def test_check_file_reports_a_mismatch(tmp_path):
@@ -52,25 +48,23 @@ def test_check_file_reports_a_mismatch(tmp_path):
     assert "checksum mismatch" in files.check_file(path, "0" * 64)
 
 
-@needs_mirror
 @pytest.mark.parametrize("layout", ["keras/models", "models"])
-def test_weights_are_copied_from_either_mirror_layout_into_the_project_cache(sandbox, layout):
+def test_weights_are_copied_from_either_mirror_layout_into_the_project_cache(shared, sandbox, layout):
     mirror = sandbox / "mirror"
     (mirror / layout).mkdir(parents=True)
     name = "mobilenet_2_5_224_tf_no_top.h5"
-    (mirror / layout / name).symlink_to(MIRROR / "keras" / "models" / name)
+    (mirror / layout / name).symlink_to(shared / "keras" / "models" / name)
     path = files.fetch(weights(name), mirror)
     assert path == sandbox / ".keras" / "models" / "mobilenet_2_5_224_tf_no_top.h5"
     assert path.stat().st_size == 2_108_140 and not path.is_symlink()
     assert files.fetch(weights("mobilenet_2_5_224_tf_no_top.h5"), None) == path  # now from the cache
 
 
-@needs_mirror
-def test_a_corrupt_cached_file_is_replaced_from_the_mirror(sandbox):
+def test_a_corrupt_cached_file_is_replaced_from_the_mirror(shared, sandbox):
     cached = sandbox / ".keras" / "models" / "imagenet_class_index.json"
     cached.parent.mkdir(parents=True)
     cached.write_text("{}")
-    files.fetch(weights("imagenet_class_index.json"), MIRROR)
+    files.fetch(weights("imagenet_class_index.json"), shared)
     assert files.file_hash(cached) == weights("imagenet_class_index.json").hash
 
 
@@ -84,9 +78,8 @@ def test_a_corrupt_mirror_file_is_reported_and_not_used(sandbox):
     assert not (sandbox / ".keras" / "models" / "imagenet_class_index.json").exists()
 
 
-@needs_mirror
-def test_setup_prints_the_banner_and_accepts_the_rebuilt_top_file(sandbox, monkeypatch, capsys):
-    monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
+def test_setup_prints_the_banner_and_accepts_the_rebuilt_top_file(shared, sandbox, monkeypatch, capsys):
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(shared))
     settings = workshop.setup(models=["vgg16"], profile="offline")
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Profile: offline -- ")
@@ -95,7 +88,7 @@ def test_setup_prints_the_banner_and_accepts_the_rebuilt_top_file(sandbox, monke
     assert "  weights mobilenet_2_5_224_tf.h5: verified" in lines  # the mirror's rebuilt file: the registry's 2nd hash
     assert lines[-1] == ('Here keras.applications.VGG16(weights="imagenet") builds the stand-in, MobileNet '
                          'alpha=0.25, and keras.applications.vgg16.preprocess_input is MobileNet\'s.')
-    assert (sandbox / "output").is_dir() and settings.mirror == MIRROR.resolve()
+    assert (sandbox / "output").is_dir() and settings.mirror == shared.resolve()
 
 
 @pytest.mark.parametrize("profile, models, text", [
@@ -118,9 +111,9 @@ def test_settings_give_the_profiles_values(profile, epochs, picked):
     assert settings.offline == (profile == "offline")
 
 
-def test_the_timing_run_does_the_full_work_with_random_weights(sandbox, monkeypatch):
+def test_the_timing_run_does_the_full_work_with_random_weights(shared, sandbox, monkeypatch):
     """The timing profile: full photo folders, the full profile's models without their weights files."""
-    monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(shared))
     monkeypatch.setenv("WORKSHOP_PROFILE", "timing")
     assert counts(workshop.dataset("cats_and_dogs_filtered"))["train/dogs"] == 300
     assert profiles.model_files("vgg16", "timing") == ["imagenet_class_index.json"]
@@ -170,17 +163,15 @@ def test_a_relative_mirror_is_found_from_the_notebooks_folder(monkeypatch, tmp_p
     assert files.mirror_folder() == (tmp_path / "kit").resolve()
 
 
-@needs_mirror
-def test_dataset_is_copied_and_verified(sandbox):
-    folder = workshop.dataset("doggy_door_images", MIRROR)
+def test_dataset_is_copied_and_verified(shared, sandbox):
+    folder = workshop.dataset("doggy_door_images", shared)
     assert folder == sandbox / "data" / "doggy_door_images"
     assert sorted(p.name for p in folder.iterdir()) == ["brown_bear.jpg", "happy_dog.jpg", "sleepy_cat.jpg"]
 
 
-@needs_mirror
-def test_dataset_with_a_missing_mirror_file_is_reported(sandbox):
+def test_dataset_with_a_missing_mirror_file_is_reported(shared, sandbox):
     mirror = sandbox / "mirror"
-    shutil.copytree(MIRROR / "data" / "doggy_door_images", mirror / "data" / "doggy_door_images")
+    shutil.copytree(shared / "data" / "doggy_door_images", mirror / "data" / "doggy_door_images")
     (mirror / "data" / "doggy_door_images" / "sleepy_cat.jpg").unlink()
     with pytest.raises(workshop.MissingFilesError, match="sleepy_cat.jpg"):
         workshop.dataset("doggy_door_images", mirror)
@@ -195,9 +186,8 @@ def counts(folder):
     return found
 
 
-@needs_mirror
-def test_bo_door_splits_follow_the_rule_and_are_made_once(sandbox, monkeypatch):
-    monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
+def test_bo_door_splits_follow_the_rule_and_are_made_once(shared, sandbox, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(shared))
     folder = workshop.bo_door_splits()
     assert counts(folder) == {"train/bo": 13, "train/not_bo": 100, "valid/bo": 5, "valid/not_bo": 20,
                               "test/bo": 10, "test/not_bo": 20}
@@ -208,9 +198,8 @@ def test_bo_door_splits_follow_the_rule_and_are_made_once(sandbox, monkeypatch):
     assert (folder / "train" / "bo" / "bo_1.jpg").stat().st_mtime_ns == stamp  # nothing copied again
 
 
-@needs_mirror
-def test_the_structural_run_gets_tiny_copies(sandbox, monkeypatch):
-    monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
+def test_the_structural_run_gets_tiny_copies(shared, sandbox, monkeypatch):
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(shared))
     monkeypatch.setenv("WORKSHOP_PROFILE", "structural")
     assert set(counts(workshop.bo_door_splits()).values()) == {2}
     tiny = workshop.dataset("cats_and_dogs_filtered")
@@ -239,12 +228,11 @@ def test_setup_says_when_a_weights_file_has_no_checksum_to_verify(sandbox, monke
 
 
 @pytest.mark.slow
-@needs_mirror
-def test_the_lessons_own_call_builds_what_the_profile_runs(monkeypatch):
+def test_the_lessons_own_call_builds_what_the_profile_runs(shared, monkeypatch):
     """One path in the notebooks: keras.applications.<Model>(weights="imagenet") is the stand-in offline, the real
     architecture with random weights in the test runs, untouched in the full profile; weights=None is always real."""
     import keras
-    monkeypatch.setenv("WORKSHOP_MIRROR", str(MIRROR))
+    monkeypatch.setenv("WORKSHOP_MIRROR", str(shared))
     monkeypatch.setenv("WORKSHOP_PROFILE", "offline")  # setup() sets it: undone after the test
     original = keras.applications.InceptionV3
     workshop.setup(models=["inception_v3_notop"], profile="offline")

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 import workshop
+from workshop import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 RUNTIMES = json.loads((ROOT / "docs" / "runtimes.json").read_text())
 STEMS = [path.stem for path in workshop.NOTEBOOKS]
 

@@ -1,29 +1,25 @@
 """Grad-CAM saliency maps and "try your own photo", on a real photo with the offline MobileNet."""
 import os
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import workshop
 
-from workshop import ROOT
-
-SHARED = Path(os.environ.get("WORKSHOP_TEST_MIRROR", ROOT.parent / "shared"))
-pytestmark = pytest.mark.skipif(not (SHARED / "keras" / "models").is_dir(), reason="needs the ../shared mirror")
+pytestmark = pytest.mark.usefixtures("shared")
 
 
 @pytest.fixture(scope="module")
-def photos():
+def photos(shared):
     """The doggy-door photos, verified, from the mirror."""
-    return workshop.dataset("doggy_door_images", SHARED)
+    return workshop.dataset("doggy_door_images", shared)
 
 
 @pytest.fixture(scope="module")
-def mobilenet():
+def mobilenet(shared):
     """The offline stand-in classifier with its real ImageNet weights."""
     for name in ["imagenet_class_index.json", "mobilenet_2_5_224_tf.h5", "mobilenet_2_5_224_tf_no_top.h5"]:
-        workshop.fetch(workshop.files.entry(name), SHARED)
+        workshop.fetch(workshop.files.entry(name), shared)
     import keras
     return keras.applications.MobileNet(alpha=0.25, weights="imagenet")
 

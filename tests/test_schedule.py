@@ -16,7 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from workshop import ROOT
+
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 CORE = [path for path in NOTEBOOKS if path.name[:2] in ("01", "02", "03", "04")]
 # The core day: 09:00 to 15:00 (6 hours), of which a welcome and machine check (15 min), two breaks (15 min each),

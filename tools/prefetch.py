@@ -11,7 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from workshop import files, profiles
+# The one tool that runs before any environment exists, on any Python with NumPy (an instructor's kit, the GPU
+# workflow's first step): the helper from beside it, not from the editable install.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "notebooks"))
+from workshop import files, profiles  # noqa: E402
 
 
 def lesson_files(profile):

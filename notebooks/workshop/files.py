@@ -2,7 +2,7 @@
 
 `fetch` takes a file from the cache (.keras/models/ for weights, data/ for photos), else from the
 WORKSHOP_MIRROR folder, else from its public URL, and uses it only if its hash matches
-data/registry.tsv. `locate` is the same search, changing nothing (tools/preflight.py).
+data/registry.tsv. `locate` is the same search, changing nothing (run.py's check).
 """
 import collections
 import csv

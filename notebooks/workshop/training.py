@@ -12,7 +12,7 @@ def extract_features(base_model, dataset, preprocess_input, augmentation=None):
     features, labels = [], []
     for images, batch_labels in dataset:
         if augmentation is not None:
-            images = augmentation(images, training=True)  # a new random variant of each photo
+            images = augmentation(images, training=True)
         features.append(base_model.predict(preprocess_input(images), verbose=0))
         labels.append(np.asarray(batch_labels))
     return np.concatenate(features), np.concatenate(labels)
