@@ -169,9 +169,9 @@ def test_the_banner_names_the_model_behind_the_outputs(tmp_path):
     assert 'profile: "offline"' in header
     assert ('outputs_from: "MobileNet alpha=0.25 with real ImageNet weights, standing in for VGG16 '
             '(offline profile); VGG16\'s own numbers differ"') in header
-    # notebooks executed by an older helper print only the Profile line: its description is shown
-    header = _build(tmp_path, _notebook([], OLD_SETUP_OUTPUT)).split("---\n")[1]
-    assert 'outputs_from: "MobileNet alpha=0.25 (real ImageNet weights) stands in"' in header
+    for setup_output in (None, OLD_SETUP_OUTPUT):  # no setup output, or one that does not name the model
+        with pytest.raises(build_episodes.EpisodeError, match="execute the notebook"):
+            _build(tmp_path, _notebook([], setup_output))
     with pytest.raises(build_episodes.EpisodeError, match="execute the notebook"):
         _build(tmp_path, _notebook([], None))
 

@@ -4,7 +4,7 @@ for photos of the wrong size Keras can stay silent (tested), so notebook 6 uses 
 import numpy as np
 import pytest
 
-import workshop  # notebooks/workshop/ (conftest.py puts notebooks/ on the path)
+import workshop
 
 keras = pytest.importorskip("keras")
 
@@ -47,6 +47,8 @@ def test_keras_shows_the_expected_and_the_given_input_shape_on_a_first_predict(t
     assert "expected shape=(None, 32, 32, 3)" in message and "found shape=(2, 64, 64, 3)" in message
 
 
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow's behaviour: notebook 6 says the "
+                    "JAX and PyTorch backends raise here (its own check cell compares the two on every backend)")
 def test_after_its_first_predict_keras_accepts_photos_of_another_size(tmp_path, tiny_model):
     """Notebook 6 says so (TensorFlow backend), and that is why it checks shapes with workshop.check_input_shape;
     it also says that calling the model directly always checks."""

@@ -104,17 +104,15 @@ def front_matter(notebook, name):
 def outputs_source(notebook, name):
     """(profile, the model behind the outputs) as the notebook's setup cell printed them.
 
-    The helper prints `Profile: <name> -- <description>` and then
-    `Outputs below come from: <text>`; notebooks executed with an older helper print only the
-    first line, whose description then stands in for the second."""
+    The helper prints `Profile: <name> -- <description>` and then `Outputs below come from: <text>`."""
     for cell in notebook.cells:
         text = "".join(output.get("text", "") for output in cell.get("outputs", [])
                        if output.get("output_type") == "stream" and output.get("name") == "stdout")
         profile = PROFILE_LINE.search(ANSI.sub("", text))
-        if cell.cell_type == "code" and profile:
-            outputs = OUTPUTS_LINE.search(ANSI.sub("", text))
-            return profile["name"], outputs["text"] if outputs else profile["description"]
-    raise EpisodeError(f"{name}: no setup output 'Profile: <name> -- ...' found: execute the notebook "
+        outputs = OUTPUTS_LINE.search(ANSI.sub("", text))
+        if cell.cell_type == "code" and profile and outputs:
+            return profile["name"], outputs["text"]
+    raise EpisodeError(f"{name}: no setup output 'Profile: ...' and 'Outputs below come from: ...' found: execute the notebook "
                        "(bash run.sh lesson) so that its outputs, and the model behind them, are known.")
 
 
@@ -298,7 +296,7 @@ def alt_text(cell, k, count, previous_markdown):
     if isinstance(alt, list) and alt:
         alt = alt[min(k, len(alt)) - 1]
     if not alt:
-        titles = TITLE_IN_CODE.findall(cell.source)
+        titles = [t for t in TITLE_IN_CODE.findall(cell.source) if "{" not in t]  # an f-string's is not the title shown
         photos = PHOTO_IN_CODE.findall(cell.source)
         helpers = [text for name, text in HELPER_FIGURES.items() if f"{name}(" in cell.source]
         if titles:
