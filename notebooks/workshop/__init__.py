@@ -7,7 +7,7 @@ What lives where (notebooks/workshop/):
 | profiles.py | the profiles, `setup()` and its banner (the stand-in in keras.applications), `Settings`, seeds, Colab, `filled_in()` |
 | data.py     | `dataset()`, Bo's door splits (`bo_door_splits()`), `check_image_folder()`         |
 | images.py   | `load_image()` for any photo file, `show_image()`, ImageNet labels, input shapes   |
-| training.py | `extract_features()` (taught in notebook 3), training curves, `compare_runs()`, run a notebook |
+| training.py | `extract_features()` (taught in notebook 3), training curves, `compare_runs()`, `execute_notebook()` (tools) |
 | doors.py    | try your own photo, Grad-CAM saliency maps (on every Keras backend)                |
 | backends.py | `image_dataset_from_directory()`: Keras' own with TensorFlow, a NumPy loader without it |
 | errors.py   | `WorkshopError`: every message says what is wrong and what to do                   |
@@ -19,7 +19,6 @@ from .files import DATA, NOTEBOOKS, OUTPUT, ROOT, fetch
 from .profiles import SEED, filled_in, set_seeds, setup
 from .images import check_input_shape, imagenet_labels, load_image, show_augmentations, show_image
 from .data import bo_door_splits, check_image_folder, dataset
-from .training import (compare_runs, execute_notebook, extract_features, plot_runs, plot_training_curves,
-                       run_notebook)
+from .training import compare_runs, execute_notebook, extract_features, plot_runs, plot_training_curves
 from .doors import door_widget, grad_cam, last_conv_layer, show_saliency, try_photo
 from .backends import image_dataset_from_directory

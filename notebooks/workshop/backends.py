@@ -22,7 +22,7 @@ from .errors import WorkshopError
 
 def quiet_tensorflow():
     """Before TensorFlow is first imported (setup() calls it): no C++ log lines in the learner's outputs, and
-    on a GPU memory taken as needed, so a second kernel (workshop.run_notebook) finds some. Measured on
+    on a GPU memory taken as needed, so another notebook's kernel on the same GPU finds some. Measured on
     Colab's `tensorflow` 2.20 without a GPU: level 3 silences the cuInit error, oneDNN and CPU lines (level 2
     leaves the cuInit one). A value the learner set is kept."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -1,10 +1,8 @@
-"""Training: the feature loop taught in notebook 3, training curves, running another notebook."""
+"""Training: the feature loop taught in notebook 3, training curves, and executing a notebook (for the tools)."""
 import os
 from pathlib import Path
 
 import numpy as np
-
-from . import files
 
 
 def extract_features(base_model, dataset, preprocess_input, augmentation=None):
@@ -75,7 +73,3 @@ def execute_notebook(path, timeout=1800):
                    resources={"metadata": {"path": str(Path(path).parent)}}).execute()
     return notebook
 
-
-def run_notebook(name, timeout=1800):
-    """In a notebook: execute another notebook of the workshop in this profile, e.g. to make a file it saves."""
-    execute_notebook(files.ROOT / "notebooks" / name, timeout)
