@@ -2,6 +2,7 @@
 
 Usage: python tools/time_lesson.py [notebooks/NN-name.ipynb ...] [--profile timing|offline] [--cells N] [--record]
        python tools/time_lesson.py --backends tensorflow,jax [--profile offline] [notebooks ...]
+       python tools/time_lesson.py --baseline REV [--profile offline] [notebooks ...]
 The `timing` profile runs the full profile's exact work (VGG16, InceptionV3 and MobileNetV2 at the
 lesson's image sizes, epochs, photos and augmented copies) with random weights (weights=None):
 speed does not depend on the weights, so no download is needed. It prints each notebook's time
@@ -10,7 +11,9 @@ Photos come from data/ or WORKSHOP_MIRROR, as in the notebooks. With --record (a
 the seconds go into docs/runtimes.json, from which the episodes' front matter and the instructor
 notes' schedule take their run times. With --backends, the same notebooks run once per Keras backend, one
 after the other, each in its own environment (.venv, .venv-jax, .venv-torch: made first if missing), and a
-table gives each backend's seconds and its ratio to the first backend's.
+table gives each backend's seconds and its ratio to the first backend's. With --baseline REV (a git revision),
+each notebook runs as it was at REV (its whole tree, helper included) and as it is now, one after the other on
+the same machine, and a table gives both times and their ratio: the measure of a change to a recipe.
 """
 import argparse
 import json
@@ -54,10 +57,14 @@ def main(argv=None):
     parser.add_argument("--cells", type=int, default=3, help="how many of each notebook's slowest cells to list")
     parser.add_argument("--record", action="store_true", help="write the seconds into docs/runtimes.json")
     parser.add_argument("--backends", help="compare Keras backends, e.g. tensorflow,jax (the first is the baseline)")
+    parser.add_argument("--baseline", metavar="REV", help="also time the notebooks as they were at git revision REV")
     parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)  # how --backends gets each run's seconds
     args = parser.parse_args(argv)
     if args.backends:
         return compare_backends(args.backends.split(","), args)
+    if args.baseline:
+        os.environ["WORKSHOP_PROFILE"] = args.profile
+        return compare_with_baseline(args.baseline, [p.resolve() for p in args.notebooks] or workshop.NOTEBOOKS)
     if args.record and args.notebooks:
         parser.error("--record times the whole lesson: give no notebooks")
     os.environ["WORKSHOP_PROFILE"] = args.profile
@@ -106,6 +113,35 @@ def compare_backends(backends, args):
     for name in seconds[first]:
         print(f"  {name:32s}" + "".join(f"{seconds[b][name]:12d}" for b in backends)
               + "".join(f"{seconds[b][name] / max(seconds[first][name], 1):20.1f}" for b in others))
+
+
+def compare_with_baseline(rev, paths, root=workshop.ROOT):
+    """Run each notebook as it was at git revision `rev` (its tree unpacked apart, so its own helper runs) and as
+    it is now, alternately; print both times and now/before. Return {notebook: (before, now)} in seconds."""
+    import subprocess
+    import tempfile
+    print(f"Timing {len(paths)} notebook(s) at {rev} and now, in the {os.environ.get('WORKSHOP_PROFILE')!r} "
+          f"profile on {cpu()}")
+    seconds = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        tree = subprocess.run(["git", "archive", rev], cwd=root, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", scratch], input=tree, check=True)
+        print(f"  {'notebook':32s}{'at ' + rev:>14s}{'now':>9s}{'now/before':>12s}")
+        for path in paths:
+            before = Path(scratch) / path.relative_to(root)
+            seconds[path.name] = [timed(before) if before.exists() else float("nan"), timed(path)]
+            old, new = seconds[path.name]
+            print(f"  {path.name:32s}{old:12.0f} s{new:7.0f} s{new / old:12.2f}")
+        old, new = (sum(times) for times in zip(*seconds.values()))
+        print(f"  {'total':32s}{old:12.0f} s{new:7.0f} s{new / old:12.2f}")
+    return seconds
+
+
+def timed(path):
+    """Seconds to execute a notebook in its own folder (kernel start included)."""
+    start = time.perf_counter()
+    workshop.execute_notebook(path, timeout=1800)
+    return time.perf_counter() - start
 
 
 def record(key, seconds_of):
