@@ -4,9 +4,9 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 from pathlib import Path
+
+import pytest
 
 from workshop.files import OUTPUT, ROOT  # `import workshop`, `tools` and `run`: the editable install (run.py setup)
 
@@ -55,11 +55,13 @@ def sandbox(tmp_path, monkeypatch):
 @pytest.fixture
 def nbval():
     """nbval(notebook, profile, python=..., backend=..., expect=0): run a notebook under nbval in a new pytest process,
-    in a profile and an environment (its Python, its Keras backend); check the exit code (and with 0, that cells
-    passed and none failed); return the report."""
-    def run(path, profile, python=sys.executable, backend=None, expect=0, timeout=900):
-        env = {**os.environ, "WORKSHOP_PROFILE": profile, **({"KERAS_BACKEND": backend} if backend else {})}
-        done = subprocess.run([str(python), "-m", "pytest", str(path), "-q", "-rA", "--no-header"], cwd=ROOT,
+    in a profile and an environment (its Python, its Keras backend; `env` instead of this process's variables, `cwd`
+    and pytest `args` for a project laid out elsewhere); check the exit code (and with 0, that cells passed and none
+    failed); return the report."""
+    def run(path, profile, python=sys.executable, backend=None, expect=0, timeout=900, env=None, cwd=ROOT, args=()):
+        env = {**(os.environ if env is None else env), "WORKSHOP_PROFILE": profile,
+               **({"KERAS_BACKEND": backend} if backend else {})}
+        done = subprocess.run([str(python), "-m", "pytest", str(path), "-q", "-rA", "--no-header", *args], cwd=cwd,
                               env=env, capture_output=True, text=True, timeout=timeout)
         report = done.stdout + done.stderr
         assert done.returncode == expect and "plugin exception" not in report, report[-4000:]

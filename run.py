@@ -351,8 +351,9 @@ def files_ready(profile, reachable=None):
 def check(arguments):
     """One screen: the machine, Keras working, the GPU, every file; exit 0 when ready, 1 when not."""
     import argparse
+    from workshop import files
     parser = argparse.ArgumentParser(prog="run.py check", description=check.__doc__)
-    parser.add_argument("--profile", choices=["full", "offline", "all"], default=os.environ.get("WORKSHOP_PROFILE", "full"))
+    parser.add_argument("--profile", choices=["full", "offline", "all"], default=files.profile())
     profile = parser.parse_args(arguments).profile
     sys.stdout.reconfigure(line_buffering=True)
     print(f"Workshop check -- profile {profile!r}")

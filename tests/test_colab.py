@@ -109,10 +109,8 @@ def colab_clone(tmp_path, notebook):
     the registry, the test settings. Photos and weights come from the mirror as setup() fetches them."""
     clone = tmp_path / "pretrained-transfer-learning"
     for name in ["notebooks/workshop", f"notebooks/{notebook}.ipynb", "data/registry.tsv", "conftest.py",
-                 "pyproject.toml", "pytest.ini", "tests/nbval_sanitize.cfg"]:
+                 "pyproject.toml", "tests/nbval_sanitize.cfg"]:
         source, target = workshop.ROOT / name, clone / name
-        if name == "pytest.ini" and not source.exists():  # pytest's settings: pyproject.toml, or an older pytest.ini
-            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         if source.is_dir():
             shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
@@ -121,10 +119,9 @@ def colab_clone(tmp_path, notebook):
     return clone
 
 
-def run_on_colab(python, tmp_path, notebook, clone=None):
-    """nbval on the notebook in a Colab clone, with google.colab imported in the kernel: (exit code, report,
-    [(cell, output text)])."""
-    clone = clone or colab_clone(tmp_path, notebook)
+def run_on_colab(nbval, python, tmp_path, clone, notebook, mirror):
+    """nbval (the conftest fixture: it checks that the cells passed) on the notebook in a Colab clone, with
+    google.colab imported in the kernel and the mirror standing in for Colab's downloads: [(cell, output text)]."""
     fake, harness, ipython = tmp_path / "colab", tmp_path / "harness", tmp_path / "ipython"
     for path, text in [(fake / "google" / "colab" / "__init__.py", FAKE_COLAB),  # `google`: a namespace package,
                        (ipython / "profile_default" / "startup" / "00-colab.py", STARTUP),  # as protobuf's is
@@ -133,15 +130,12 @@ def run_on_colab(python, tmp_path, notebook, clone=None):
         path.write_text(text)
     outputs = tmp_path / "outputs.jsonl"
     env = {name: value for name, value in os.environ.items() if name not in NOT_ON_COLAB}
-    env.update(WORKSHOP_PROFILE="structural", PYTHONPATH=os.pathsep.join([str(fake), str(harness)]),
-               IPYTHONDIR=str(ipython), COLAB_TEST_OUTPUTS=str(outputs))
-    mirror = os.environ.get("WORKSHOP_MIRROR") or str(workshop.ROOT.parent / "shared")  # run.default_mirror's rule
-    if Path(mirror).is_dir():
-        env["WORKSHOP_MIRROR"] = mirror  # offline, the mirror stands in for the downloads Colab makes
-    done = subprocess.run([str(python), "-m", "pytest", f"notebooks/{notebook}.ipynb", "-p", "colab_outputs", "-q",
-                           "--no-header"], cwd=clone, env=env, capture_output=True, text=True, timeout=1200)
-    cells = [json.loads(line) for line in outputs.read_text().splitlines()] if outputs.exists() else []
-    return done.returncode, done.stdout + done.stderr, [(c["cell"], "\n".join(filter(None, c["texts"]))) for c in cells]
+    env.update(PYTHONPATH=os.pathsep.join([str(fake), str(harness)]), IPYTHONDIR=str(ipython),
+               COLAB_TEST_OUTPUTS=str(outputs), WORKSHOP_MIRROR=str(mirror))
+    nbval(f"notebooks/{notebook}.ipynb", "structural", python=python, env=env, cwd=clone, args=["-p", "colab_outputs"],
+          timeout=1200)
+    cells = [json.loads(line) for line in outputs.read_text().splitlines()]
+    return [(c["cell"], "\n".join(filter(None, c["texts"]))) for c in cells]
 
 
 def test_the_colab_environment_has_colabs_versions(colab_python):
@@ -156,14 +150,12 @@ def test_the_colab_environment_has_colabs_versions(colab_python):
         assert installed.get(name) == pins[name], f"{name}: {installed.get(name)} installed, Colab has {pins[name]}"
 
 
-def test_a_notebook_passes_nbval_on_colabs_versions(colab_python, tmp_path):
+def test_a_notebook_passes_nbval_on_colabs_versions(colab_python, tmp_path, nbval, shared):
     before = uv_run("pip", "freeze", "--python", str(colab_python))
     clone = colab_clone(tmp_path, NOTEBOOK)
-    code, report, cells = run_on_colab(colab_python, tmp_path, NOTEBOOK, clone)
-    assert code == 0, report[-4000:]
-    assert re.search(r"\d+ passed", report) and " failed" not in report, report[-2000:]
+    cells = run_on_colab(nbval, colab_python, tmp_path, clone, NOTEBOOK, shared)
     code_cells = [c for c in nbformat.read(clone / "notebooks" / f"{NOTEBOOK}.ipynb", 4).cells if c.cell_type == "code"]
-    assert len(cells) == len(code_cells), f"{len(cells)} of {len(code_cells)} cells ran:\n{report[-2000:]}"
+    assert len(cells) == len(code_cells), f"{len(cells)} of {len(code_cells)} cells ran"
     noisy = [f"{cell}: {line}" for cell, text in cells for line in text.splitlines() if NOISE.search(line)]
     assert not noisy, "TensorFlow's C++ log or the debugger's warning in a learner's output:\n" + "\n".join(noisy)
     # Colab's path was taken, and found everything it needs: nothing cloned, nothing installed

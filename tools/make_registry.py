@@ -7,6 +7,7 @@ Only metadata is written; the images themselves are never committed.
 """
 import csv
 import sys
+
 from workshop.files import REGISTRY
 
 RAW = "https://raw.githubusercontent.com/{source_repo}/{source_commit}/{source_path}"

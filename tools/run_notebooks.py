@@ -5,7 +5,6 @@ The profile comes from WORKSHOP_PROFILE (default: full); offline also needs WORK
 TensorFlow's C++ log lines are removed from the stored outputs (they differ on every machine).
 Afterwards the episodes and figures of these notebooks are rebuilt (tools/build_episodes.py).
 """
-import os
 import sys
 import time
 from pathlib import Path
@@ -38,8 +37,7 @@ def execute(path, timeout=1800):
 
 def main(paths):
     """Execute the given notebooks (default: all, in order) and report the time each took."""
-    profile = os.environ.get("WORKSHOP_PROFILE", "full")
-    print(f"Executing {len(paths)} notebook(s) in the {profile!r} profile")
+    print(f"Executing {len(paths)} notebook(s) in the {workshop.files.profile()!r} profile")
     for path in paths:
         start = time.perf_counter()
         try:

@@ -62,21 +62,18 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.backends:
         return compare_backends(args.backends.split(","), args)
-    if args.baseline:
-        os.environ["WORKSHOP_PROFILE"] = args.profile
-        return compare_with_baseline(args.baseline, [p.resolve() for p in args.notebooks] or workshop.NOTEBOOKS)
     if args.record and args.notebooks:
         parser.error("--record times the whole lesson: give no notebooks")
     os.environ["WORKSHOP_PROFILE"] = args.profile
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     paths = [p.resolve() for p in args.notebooks] or workshop.NOTEBOOKS
+    if args.baseline:
+        return compare_with_baseline(args.baseline, paths)
     print(f"Timing {len(paths)} notebook(s) in the {args.profile!r} profile on {cpu()}")
     print(f"Keras backend: {run.backend()}; Python {platform.python_version()}")
     total, seconds_of = 0.0, {}
     for path in paths:
-        start = time.perf_counter()
-        notebook = workshop.execute_notebook(path, timeout=1800)
-        seconds = time.perf_counter() - start
+        seconds, notebook = timed(path)
         total += seconds
         seconds_of[path.stem] = round(seconds)
         slowest = sorted(((cell_seconds(c), c.source.strip().splitlines()[0][:60]) for c in notebook.cells
@@ -120,7 +117,7 @@ def compare_with_baseline(rev, paths, root=workshop.ROOT):
     it is now, alternately; print both times and now/before. Return {notebook: (before, now)} in seconds."""
     import subprocess
     import tempfile
-    print(f"Timing {len(paths)} notebook(s) at {rev} and now, in the {os.environ.get('WORKSHOP_PROFILE')!r} "
+    print(f"Timing {len(paths)} notebook(s) at {rev} and now, in the {workshop.files.profile()!r} "
           f"profile on {cpu()}")
     seconds = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -129,7 +126,7 @@ def compare_with_baseline(rev, paths, root=workshop.ROOT):
         print(f"  {'notebook':32s}{'at ' + rev:>14s}{'now':>9s}{'now/before':>12s}")
         for path in paths:
             before = Path(scratch) / path.relative_to(root)
-            seconds[path.name] = [timed(before) if before.exists() else float("nan"), timed(path)]
+            seconds[path.name] = [timed(before)[0] if before.exists() else float("nan"), timed(path)[0]]
             old, new = seconds[path.name]
             print(f"  {path.name:32s}{old:12.0f} s{new:7.0f} s{new / old:12.2f}")
         old, new = (sum(times) for times in zip(*seconds.values()))
@@ -138,10 +135,10 @@ def compare_with_baseline(rev, paths, root=workshop.ROOT):
 
 
 def timed(path):
-    """Seconds to execute a notebook in its own folder (kernel start included)."""
+    """(seconds, the executed notebook): a notebook run in its own folder, kernel start included."""
     start = time.perf_counter()
-    workshop.execute_notebook(path, timeout=1800)
-    return time.perf_counter() - start
+    notebook = workshop.execute_notebook(path, timeout=1800)
+    return time.perf_counter() - start, notebook
 
 
 def record(key, seconds_of):
