@@ -7,13 +7,14 @@ import numpy as np
 
 def extract_features(base_model, dataset, preprocess_input, augmentation=None):
     """The base model's outputs for every image of a dataset (augmented first if asked), and the labels."""
-    features, labels = [], []
-    for images, batch_labels in dataset:
+    images, labels = [], []
+    for batch_images, batch_labels in dataset:
         if augmentation is not None:
-            images = augmentation(images, training=True)
-        features.append(base_model.predict(preprocess_input(images), verbose=0))
+            batch_images = augmentation(batch_images, training=True)
+        images.append(preprocess_input(batch_images))
         labels.append(np.asarray(batch_labels))
-    return np.concatenate(features), np.concatenate(labels)
+    # one predict call for all the images: each call has a start-up cost, paid once here
+    return base_model.predict(np.concatenate(images), verbose=0), np.concatenate(labels)
 
 
 def plot_training_curves(*histories, fine_tune_at=None, title=None):
