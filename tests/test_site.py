@@ -112,9 +112,20 @@ def squash(text):
 # ----------------------------------------------------------------------------
 # The build
 # ----------------------------------------------------------------------------
+def wait_for_ci_install(status=os.environ.get("WORKSHOP_CI_TOOLS")):
+    """.ci/run installs jekyll and Chromium in the background: wait for it (its exit status in `status`.status)."""
+    if status:
+        deadline = time.monotonic() + 900
+        while not Path(status + ".status").exists() and time.monotonic() < deadline:
+            time.sleep(2)
+        code = Path(status + ".status").read_text().strip() if Path(status + ".status").exists() else "none in 900 s"
+        assert code == "0", f"apt-get in .ci/run failed (exit status {code}):\n{Path(status + '.log').read_text()}"
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     """_site built by the project's own command into a temporary folder: (folder, build log)."""
+    wait_for_ci_install()
     if not shutil.which("jekyll"):
         missing("jekyll", "apt-get install jekyll (Debian/Ubuntu), then bash run.sh site")
     site = tmp_path_factory.mktemp("site") / "_site"
