@@ -17,8 +17,15 @@ os.environ.setdefault("KERAS_HOME", str(ROOT / ".keras"))
 
 
 def pytest_collection_modifyitems(config, items):
-    """In the runs with random weights and tiny photo folders (structural, timing), do not compare the
-    cells tagged `real-run`: their claims hold for real ImageNet weights and the full photo folders only."""
+    """Two things. In the runs with random weights and tiny photo folders (structural, timing), do not compare the
+    cells tagged `real-run`: their claims hold for real ImageNet weights and the full photo folders only. And for
+    pytest-xdist (`bash run.sh test` runs two workers), one group per test file, each run in order by one worker;
+    the notebooks and the JAX runs form one group: notebook 4 reads what notebook 3 saved in output/, the JAX
+    runs save the same files, and .venv-jax is built once."""
+    for item in items if config.pluginmanager.hasplugin("xdist") else []:
+        path = Path(str(item.fspath))
+        lesson = path.suffix == ".ipynb" or path.name == "test_jax_backend.py" or "every_backend" in item.name
+        item.add_marker(pytest.mark.xdist_group("lesson" if lesson else path.name))
     if os.environ["WORKSHOP_PROFILE"] not in ("structural", "timing"):
         return
     for item in items:

@@ -222,6 +222,8 @@ def test(arguments):
         say(f"fast tier: the tests not marked slow, and nbval on {len(notebooks)} changed notebook(s) "
             + " ".join(Path(name).name for name in notebooks))
         arguments = ["-m", "not slow", "tests"] + notebooks + arguments[1:]
+    elif not arguments:  # the whole suite: two pytest-xdist workers, each group of tests on one (conftest.py)
+        arguments = ["-n", "2", "--dist", "loadgroup"]
     rc = subprocess.call([str(python), "-m", "pytest"] + arguments, cwd=str(ROOT))
     if rc == 5:
         say("pytest collected no tests -- that is a broken test setup, not a pass.")

@@ -244,3 +244,19 @@ def test_the_lessons_own_call_builds_what_the_profile_runs(shared, monkeypatch):
     assert keras.applications.InceptionV3(include_top=False, weights="imagenet").name == "inception_v3"
     profiles.restore_keras_applications()
     assert keras.applications.InceptionV3 is original
+
+
+def test_a_copy_is_never_seen_half_written(tmp_path, monkeypatch):
+    """files.copy writes a hidden temporary file and renames it: while the bytes are written, the target (which
+    another kernel may be checking) does not exist, and nothing is left beside it afterwards."""
+    source, target = tmp_path / "a.jpg", tmp_path / "copies" / "a.jpg"
+    source.write_bytes(b"photo" * 1000)
+    real_copyfile, seen = shutil.copyfile, []
+
+    def watched_copyfile(src, dst):
+        real_copyfile(src, dst)
+        seen.append(target.exists())  # the bytes are in place: is the target visible yet?
+    monkeypatch.setattr(shutil, "copyfile", watched_copyfile)
+    files.copy(source, target)
+    assert seen == [False] and target.read_bytes() == source.read_bytes()
+    assert [p.name for p in target.parent.iterdir()] == ["a.jpg"]

@@ -1,6 +1,5 @@
 """The photos: registered datasets, Bo's door splits, tiny copies for tests, checks before training."""
 import functools
-import shutil
 from pathlib import Path
 
 from . import files
@@ -28,13 +27,13 @@ def _for_this_profile(folder, per_class=2):
     """The folder itself, or in the structural test run a copy with the first photos of each class."""
     if files.profile() != "structural":
         return folder
-    tiny, first = files.DATA / "structural" / folder.name, functools.cache(lambda d: sorted(d.iterdir())[:per_class])
+    tiny = files.DATA / "structural" / folder.name
+    first = functools.cache(lambda d: sorted(p for p in d.iterdir() if not p.name.startswith("."))[:per_class])
     for path in sorted(folder.rglob("*")):
         if path.is_file() and (path.parent == folder or path in first(path.parent)):
             target = tiny / path.relative_to(folder)
             if not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, target)
+                files.copy(path, target)
     return tiny
 
 
@@ -61,8 +60,7 @@ def bo_door_splits():
         original = (files.ROOT / row.path).relative_to(source)
         target = folder / bo_door_split(original) / original.parts[1] / original.name
         if not target.exists() or files.check_file(target, row.hash) is not None:  # copy once, keep verified
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / original, target)
+            files.copy(source / original, target)
     return _for_this_profile(folder)
 
 

@@ -139,13 +139,21 @@ def locate(row, mirror=None, into=None):
     return None, None, problems
 
 
+def copy(source, target):
+    """Copy a file without ever showing it half-written (another kernel or test may read it at the same time):
+    into a hidden temporary name beside the target, then renamed, which is atomic."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
+
+
 def fetch(row, mirror=None, into=None, download=True):
     """Put one verified file in place (cache, else mirror, else its URL); return its path."""
     target = local_path(row, into)
     found, where, problems = locate(row, mirror, into)
     if where == "mirror":
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(found, target)
+        copy(found, target)
     if found is not None:
         return target
     target.unlink(missing_ok=True)  # a copy that failed its check
