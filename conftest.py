@@ -17,21 +17,32 @@ os.environ.setdefault("KERAS_HOME", str(ROOT / ".keras"))
 
 
 def pytest_collection_modifyitems(config, items):
-    """Two things. In the runs with random weights and tiny photo folders (structural, timing), do not compare the
-    cells tagged `real-run`: their claims hold for real ImageNet weights and the full photo folders only. And for
-    pytest-xdist (`bash run.sh test` runs two workers), one group per test file, each run in order by one worker;
-    the notebooks and the JAX runs form one group: notebook 4 reads what notebook 3 saved in output/, the JAX
-    runs save the same files, and .venv-jax is built once."""
-    for item in items if config.pluginmanager.hasplugin("xdist") else []:
-        path = Path(str(item.fspath))
-        lesson = path.suffix == ".ipynb" or path.name == "test_jax_backend.py" or "every_backend" in item.name
-        item.add_marker(pytest.mark.xdist_group("lesson" if lesson else path.name))
+    """In the runs with random weights and tiny photo folders (structural, timing), do not compare the
+    cells tagged `real-run`: their claims hold for real ImageNet weights and the full photo folders only."""
     if os.environ["WORKSHOP_PROFILE"] not in ("structural", "timing"):
         return
     for item in items:
         cell = getattr(item, "cell", None)
         if cell is not None and "real-run" in cell.get("metadata", {}).get("tags", []):
             item.options["check"] = False  # nbval's options: a defaultdict, changed in place
+
+
+def worker_group(nodeid):
+    """`bash run.sh test` runs two pytest-xdist workers; each group of tests runs in order on one of them. A test
+    file is a group (nbval needs a notebook's cells in one kernel). The notebooks and the JAX runs are one group:
+    notebook 4 reads what notebook 3 saved in output/, the JAX runs save the same files, and .venv-jax is built once."""
+    path = nodeid.split("::", 1)[0]
+    return "lesson" if path.endswith((".ipynb", "test_jax_backend.py")) or "every_backend" in nodeid else path
+
+
+@pytest.hookimpl(optionalhook=True)  # called by pytest-xdist only
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByGroup(LoadScopeScheduling):
+        def _split_scope(self, nodeid):
+            return worker_group(nodeid)
+    return ByGroup(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -223,7 +223,7 @@ def test(arguments):
             + " ".join(Path(name).name for name in notebooks))
         arguments = ["-m", "not slow", "tests"] + notebooks + arguments[1:]
     elif not arguments:  # the whole suite: two pytest-xdist workers, each group of tests on one (conftest.py)
-        arguments = ["-n", "2", "--dist", "loadgroup"]
+        arguments = ["-n", "2"]
     rc = subprocess.call([str(python), "-m", "pytest"] + arguments, cwd=str(ROOT))
     if rc == 5:
         say("pytest collected no tests -- that is a broken test setup, not a pass.")
