@@ -29,10 +29,12 @@ def pytest_collection_modifyitems(config, items):
 
 def worker_group(nodeid):
     """`bash run.sh test` runs two pytest-xdist workers; each group of tests runs in order on one of them. A test
-    file is a group (nbval needs a notebook's cells in one kernel). The notebooks and the JAX runs are one group:
-    notebook 4 reads what notebook 3 saved in output/, the JAX runs save the same files, and .venv-jax is built once."""
+    file is a group (nbval needs a notebook's cells in one kernel). The notebooks are one group (notebook 4 reads
+    what notebook 3 saved in output/), and the tests that use .venv-jax another (it is built once)."""
     path = nodeid.split("::", 1)[0]
-    return "lesson" if path.endswith((".ipynb", "test_jax_backend.py")) or "every_backend" in nodeid else path
+    if path.endswith(".ipynb"):
+        return "notebooks"
+    return "jax" if path.endswith("test_jax_backend.py") or "every_backend" in nodeid else path
 
 
 @pytest.hookimpl(optionalhook=True)  # called by pytest-xdist only

@@ -18,7 +18,9 @@ from .errors import MissingFilesError, WorkshopError
 ROOT = Path(__file__).resolve().parents[2]  # the repository (this file is notebooks/workshop/files.py)
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))  # the lesson, in order
 DATA = ROOT / "data"
-OUTPUT = ROOT / "output"  # what the notebooks save (weights, models, figures); git-ignored
+# what the notebooks save (weights, models, figures); git-ignored. Tests that run the lesson on another backend
+# at the same time as the TensorFlow runs give it a folder of its own (WORKSHOP_OUTPUT).
+OUTPUT = Path(os.environ.get("WORKSHOP_OUTPUT") or ROOT / "output")
 KERAS_HOME = Path(os.environ.get("WORKSHOP_KERAS_HOME") or ROOT / ".keras")
 REGISTRY = DATA / "registry.tsv"
 
