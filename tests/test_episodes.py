@@ -172,8 +172,6 @@ def test_the_banner_names_the_model_behind_the_outputs(tmp_path):
     for setup_output in (None, OLD_SETUP_OUTPUT):  # no setup output, or one that does not name the model
         with pytest.raises(build_episodes.EpisodeError, match="execute the notebook"):
             _build(tmp_path, _notebook([], setup_output))
-    with pytest.raises(build_episodes.EpisodeError, match="execute the notebook"):
-        _build(tmp_path, _notebook([], None))
 
 
 def test_the_title_and_the_badge_are_left_to_the_page(tmp_path):

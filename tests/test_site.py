@@ -112,14 +112,15 @@ def squash(text):
 # ----------------------------------------------------------------------------
 # The build
 # ----------------------------------------------------------------------------
-def wait_for_ci_install(status=os.environ.get("WORKSHOP_CI_TOOLS")):
-    """.ci/run installs jekyll and Chromium in the background: wait for it (its exit status in `status`.status)."""
-    if status:
-        deadline = time.monotonic() + 900
-        while not Path(status + ".status").exists() and time.monotonic() < deadline:
+def wait_for_ci_install():
+    """.ci/run installs jekyll and Chromium in the background: wait for apt-get's exit status ($WORKSHOP_CI_TOOLS)."""
+    prefix = os.environ.get("WORKSHOP_CI_TOOLS")
+    if prefix:
+        status, deadline = Path(prefix + ".status"), time.monotonic() + 900
+        while not status.exists() and time.monotonic() < deadline:
             time.sleep(2)
-        code = Path(status + ".status").read_text().strip() if Path(status + ".status").exists() else "none in 900 s"
-        assert code == "0", f"apt-get in .ci/run failed (exit status {code}):\n{Path(status + '.log').read_text()}"
+        code = status.read_text().strip() if status.exists() else "none in 900 s"
+        assert code == "0", f"apt-get in .ci/run failed (exit status {code}):\n{Path(prefix + '.log').read_text()}"
 
 
 @pytest.fixture(scope="module")
